@@ -1,0 +1,239 @@
+"""Command line: a thin Typer layer over :func:`driftcli.compare` and the renderers.
+
+It parses options, calls the library, hands the result to renderers and maps errors to
+exit codes (0 passed, 1 breached, 2 could not run). Nothing else of substance lives here.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import click
+import typer
+
+from driftcli import __version__, stattests
+from driftcli.api import compare as run_compare
+from driftcli.errors import DriftcliError
+from driftcli.gate import EXIT_ERROR
+from driftcli.render import console as console_view
+from driftcli.render import json as json_view
+from driftcli.result import Result
+from driftcli.settings import FAIL_CONDITIONS
+
+app = typer.Typer(
+    name="driftcli",
+    help="Tell in seconds whether the data your model sees, or its quality, has shifted.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"driftcli {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """driftcli: data and model drift checks with diff-style exit codes."""
+
+
+ListOpt = list[str] | None
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; otherwise no callback."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("comparing columns"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=Console(file=sys.stderr),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name)
+
+        yield update
+
+
+def collect_options(**given: Any) -> dict[str, Any]:
+    """Only the options the user set, so library (and config) defaults apply to the rest."""
+    return {k: v for k, v in given.items() if v is not None and v != []}
+
+
+@app.command()
+def compare(
+    reference: Annotated[
+        str,
+        typer.Argument(
+            help="Reference data: .csv, .csv.gz, .parquet or a directory of Parquet files."
+        ),
+    ],
+    current: Annotated[str, typer.Argument(help="Current data, in any of the same formats.")],
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", help="Write the JSON result to this path ('-' for stdout)."),
+    ] = None,
+    columns: Annotated[
+        ListOpt,
+        typer.Option(
+            "--columns", help="Compare only these columns (repeatable or comma-separated)."
+        ),
+    ] = None,
+    ignore: Annotated[
+        ListOpt, typer.Option("--ignore", help="Never compare these columns.")
+    ] = None,
+    categorical: Annotated[
+        ListOpt, typer.Option("--categorical", help="Treat these columns as categorical.")
+    ] = None,
+    numerical: Annotated[
+        ListOpt, typer.Option("--numerical", help="Treat these columns as numeric.")
+    ] = None,
+    stattest: Annotated[
+        str | None,
+        typer.Option(
+            "--stattest",
+            help="Use this test wherever it applies (see 'driftcli tests'). "
+            "Default: chosen per column.",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Threshold for every column. Default: the test's own."),
+    ] = None,
+    drift_share: Annotated[
+        float | None,
+        typer.Option(
+            "--drift-share",
+            help="Dataset drift when this share of tested columns drifted. [default: 0.5]",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        ListOpt,
+        typer.Option(
+            "--fail-on",
+            help=f"Breach (exit 1) on these conditions: {', '.join(FAIL_CONDITIONS)}. "
+            "[default: dataset,schema,performance,prediction]",
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="CSV delimiter. [default: ,]")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="CSV encoding, e.g. latin-1. [default: utf8]")
+    ] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option("--show-all", help="List every column in the table (default: first 40 rows)."),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print nothing; rely on the exit code and output files."
+        ),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> int:
+    """Compare CURRENT with REFERENCE column by column; exit 0 passed, 1 breached, 2 error."""
+    options = collect_options(
+        columns=columns,
+        ignore=ignore,
+        categorical=categorical,
+        numerical=numerical,
+        stattest=stattest,
+        threshold=threshold,
+        drift_share=drift_share,
+        fail_on=fail_on,
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+    with _progress(not quiet) as progress:
+        result = run_compare(reference, current, progress=progress, **options)
+    write_outputs(result, json_path=json_path)
+    if not quiet:
+        out = sys.stderr if json_path == "-" else sys.stdout
+        console_view.render(result, out, show_all=show_all)
+    return result.exit_code
+
+
+def write_outputs(result: Result, *, json_path: str | None) -> None:
+    """Write every requested file view of the result (each atomically)."""
+    if json_path == "-":
+        sys.stdout.write(json_view.dumps(result))
+        sys.stdout.flush()
+    elif json_path:
+        json_view.write(result, json_path)
+
+
+@app.command("tests")
+def list_tests() -> int:
+    """List the available stat tests: kinds, output, default threshold, description."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for head in ("name", "kinds", "output", "threshold", "description"):
+        table.add_column(head, overflow="fold")
+    for name in sorted(stattests.REGISTRY):
+        t = stattests.REGISTRY[name]
+        kinds = ", ".join(k.value for k in t.kinds) + (" (binary)" if t.binary_only else "")
+        rule = "p <" if t.output.value == "p_value" else ">="
+        table.add_row(name, kinds, t.output.value, f"{rule} {t.default_threshold:g}", t.description)
+    console_view.make_console(sys.stdout).print(table)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app and turn every failure into exit code 2."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = app(args=args, prog_name="driftcli", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        print(f"driftcli: error: {exc.format_message()}", file=sys.stderr)
+        code = EXIT_ERROR
+    except click.exceptions.Abort:
+        print("driftcli: aborted", file=sys.stderr)
+        code = EXIT_ERROR
+    except DriftcliError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"driftcli: error: {exc}", file=sys.stderr)
+        code = EXIT_ERROR
+    except Exception as exc:  # a bug must never look like a pass
+        if debug:
+            traceback.print_exc()
+        print(
+            f"driftcli: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --debug for details)",
+            file=sys.stderr,
+        )
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else 0)

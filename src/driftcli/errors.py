@@ -1,0 +1,21 @@
+"""Typed errors. The command line turns each into one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+
+class DriftcliError(Exception):
+    """A check that could not run. ``str(err)`` is the one-line message shown to the user."""
+
+    exit_code = 2
+
+
+class InputError(DriftcliError):
+    """A data file is missing, unreadable, empty or malformed."""
+
+
+class UsageError(DriftcliError):
+    """An option names an unknown column, test or value."""
+
+
+class ConfigError(DriftcliError):
+    """A configuration file or key is invalid."""

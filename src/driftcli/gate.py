@@ -1,0 +1,85 @@
+"""Gating: which findings breach under ``fail_on``, the verdict, and the exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from driftcli.result import Result, Verdict
+
+EXIT_PASSED = 0
+EXIT_BREACHED = 1
+EXIT_ERROR = 2
+
+
+@dataclass
+class Finding:
+    """Something that breaches when its condition is in ``fail_on``."""
+
+    condition: str
+    message: str
+
+
+def _names(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
+
+
+def findings(result: Result) -> list[Finding]:
+    """Every finding of the result that some ``--fail-on`` condition can turn into a breach."""
+    out: list[Finding] = []
+    dd = result.dataset_drift
+    if dd.detected:
+        out.append(
+            Finding(
+                "dataset",
+                f"dataset drift: {dd.drifted_columns} of {dd.total_columns} tested columns "
+                f"drifted ({dd.share:.0%} >= {dd.threshold:.0%})",
+            )
+        )
+    drifted = [c.name for c in result.columns if c.drift]
+    if drifted:
+        out.append(Finding("column", f"{len(drifted)} column(s) drifted: {_names(drifted)}"))
+    sc = result.schema_changes
+    if sc.missing_in_current:
+        out.append(Finding("schema", f"missing from current: {_names(sc.missing_in_current)}"))
+    for change in sc.type_changed:
+        out.append(
+            Finding(
+                "schema",
+                f"column {change['column']!r} changed type: "
+                f"{change['reference']} -> {change['current']}",
+            )
+        )
+    for key, condition in (
+        ("performance", "performance"),
+        ("target_drift", "prediction"),
+        ("prediction_drift", "prediction"),
+    ):
+        section = getattr(result, key)
+        if section:
+            out.extend(Finding(condition, msg) for msg in section.get("breaches", []))
+    return out
+
+
+def decide(result: Result, fail_on: list[str]) -> Verdict:
+    """The verdict: breached when a finding's condition is in ``fail_on`` (never with ``never``)."""
+    found = findings(result)
+    gating = set(fail_on) - {"never"}
+    breaches = [f.message for f in found if f.condition in gating]
+    if breaches:
+        return Verdict(passed=False, exit_code=EXIT_BREACHED, reasons=breaches)
+    if found:
+        return Verdict(
+            passed=True,
+            exit_code=EXIT_PASSED,
+            reasons=[f"not gating ({f.condition} not in --fail-on): {f.message}" for f in found],
+        )
+    dd = result.dataset_drift
+    return Verdict(
+        passed=True,
+        exit_code=EXIT_PASSED,
+        reasons=[
+            f"{dd.drifted_columns} of {dd.total_columns} tested columns drifted "
+            f"({dd.share:.0%}, below the dataset drift threshold of {dd.threshold:.0%})"
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Renderers: views of a :class:`~driftcli.result.Result`. None of them computes statistics."""

@@ -1,0 +1,104 @@
+"""Every knob of a comparison, with its default, in one place.
+
+The command line, the library API and (later) the config file all fill a :class:`Settings`;
+nothing else carries options around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from driftcli.errors import UsageError
+
+#: What ``--fail-on`` accepts. ``never`` turns every breach into a pass (exit 0).
+FAIL_CONDITIONS = ("dataset", "column", "schema", "performance", "prediction", "never")
+DEFAULT_FAIL_ON = ("dataset", "schema", "performance", "prediction")
+
+
+def split_names(values: Any) -> list[str]:
+    """Accept ``["a,b", "c"]``, ``"a,b"`` or ``None``; return ``["a", "b", "c"]``."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip() for p in str(v).split(",") if p.strip())
+    return out
+
+
+@dataclass
+class Settings:
+    """Options of a comparison. Field docs are the user-facing help."""
+
+    columns: list[str] = field(default_factory=list)
+    """Only these columns are compared (default: all shared columns)."""
+    ignore: list[str] = field(default_factory=list)
+    """Columns never compared."""
+    categorical: list[str] = field(default_factory=list)
+    """Columns forced to the categorical kind."""
+    numerical: list[str] = field(default_factory=list)
+    """Columns forced to the numeric kind."""
+    stattest: str | None = None
+    """Test used for every column it applies to (default: chosen per column)."""
+    threshold: float | None = None
+    """Threshold for every column (default: the test's own)."""
+    drift_share: float = 0.5
+    """Dataset drift when at least this share of tested columns drifted."""
+    fail_on: list[str] = field(default_factory=lambda: list(DEFAULT_FAIL_ON))
+    """Conditions that breach (exit code 1)."""
+    small_sample_rows: int = 1000
+    """Up to this many non-missing reference values, p-value tests are chosen automatically."""
+    max_int_categories: int = 10
+    """Integer columns with at most this many distinct reference values are categorical."""
+    id_unique_share: float = 0.5
+    """String columns with more distinct values than this share of rows are id-like (skipped)."""
+    top_categories: int = 20
+    """Categories kept per column in the result (the rest are summed as "other")."""
+    delimiter: str = ","
+    """CSV field delimiter."""
+    encoding: str = "utf8"
+    """CSV text encoding."""
+
+    def validate(self) -> Settings:
+        """Check values and normalize lists; raises :class:`UsageError` naming the option."""
+        from driftcli import stattests
+
+        for name in ("columns", "ignore", "categorical", "numerical"):
+            setattr(self, name, split_names(getattr(self, name)))
+        self.fail_on = split_names(self.fail_on) or list(DEFAULT_FAIL_ON)
+        for cond in self.fail_on:
+            if cond not in FAIL_CONDITIONS:
+                raise UsageError(
+                    f"unknown --fail-on condition {cond!r}; "
+                    f"choose from: {', '.join(FAIL_CONDITIONS)}"
+                )
+        if "never" in self.fail_on and len(self.fail_on) > 1:
+            raise UsageError("--fail-on never cannot be combined with other conditions")
+        if self.stattest is not None:
+            stattests.get(self.stattest)
+        if self.threshold is not None and not self.threshold > 0:
+            raise UsageError(f"--threshold must be > 0, got {self.threshold}")
+        if not 0 < self.drift_share <= 1:
+            raise UsageError(f"--drift-share must be in (0, 1], got {self.drift_share}")
+        if not 0 < self.id_unique_share <= 1:
+            raise UsageError(f"id_unique_share must be in (0, 1], got {self.id_unique_share}")
+        both = set(self.categorical) & set(self.numerical)
+        if both:
+            raise UsageError(f"column {sorted(both)[0]!r} is in both --categorical and --numerical")
+        if len(self.delimiter) != 1:
+            raise UsageError(f"--delimiter must be one character, got {self.delimiter!r}")
+        return self
+
+    def updated(self, **options: Any) -> Settings:
+        """A copy with ``options`` applied; an unknown option is a :class:`UsageError`."""
+        known = {f.name for f in fields(self)}
+        for key in options:
+            if key not in known:
+                raise UsageError(f"unknown option {key!r}")
+        return replace(self, **options)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for the result's ``settings`` key."""
+        return asdict(self)

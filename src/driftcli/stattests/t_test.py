@@ -1,0 +1,42 @@
+"""Welch's two-sample t-test (unequal variances)."""
+
+from __future__ import annotations
+
+import math
+
+from scipy import stats
+
+from driftcli.stattests import register
+from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest
+
+
+@register
+class WelchTTest(StatTest):
+    """Welch's t-test for a shift of the mean; blind to changes of shape or spread.
+
+    Notes
+    -----
+    t = (mean_ref - mean_cur) / sqrt(s_ref²/n_ref + s_cur²/n_cur) with Welch–Satterthwaite
+    degrees of freedom, as ``scipy.stats.ttest_ind(equal_var=False)``. Two constant sides
+    give p = 1 when equal and p = 0 when not.
+
+    Examples
+    --------
+    >>> out = WelchTTest().run(ColumnPair.numeric([1, 2, 3, 4], [3, 4, 5, 6]))
+    >>> round(out.statistic, 3), round(out.p_value, 3)
+    (-2.191, 0.071)
+    """
+
+    name = "t_test"
+    kinds = (Kind.NUMERIC,)
+    output = Output.P_VALUE
+    default_threshold = 0.05
+    description = "Welch's t-test: has the mean moved? (ignores shape and spread)"
+
+    def run(self, pair: ColumnPair) -> Outcome:
+        r, c = pair.ref, pair.cur
+        if r.size < 2 or c.size < 2 or (r[0] == r[-1] and c[0] == c[-1]):
+            same = bool(r.size and c.size and r.mean() == c.mean())
+            return Outcome(0.0 if same else math.inf, 1.0 if same else 0.0)
+        res = stats.ttest_ind(r, c, equal_var=False)
+        return Outcome(float(res.statistic), float(res.pvalue))
