@@ -10,7 +10,9 @@ DOCUMENTED_DRIFT = {"income", "session_length", "device", "region"}
 
 
 def test_example_flags_exactly_the_documented_columns(cli, examples):
-    run = cli("compare", examples / "reference.parquet", examples / "current.parquet", "--json", "-")
+    run = cli(
+        "compare", examples / "reference.parquet", examples / "current.parquet", "--json", "-"
+    )
     assert run.code == 1
     data = json.loads(run.out)
     assert {c["name"] for c in data["columns"] if c["drift"]} == DOCUMENTED_DRIFT
@@ -23,7 +25,9 @@ def test_example_flags_exactly_the_documented_columns(cli, examples):
 
 
 def test_fail_on_never_passes(cli, examples):
-    run = cli("compare", examples / "reference.csv", examples / "current.parquet", "--fail-on", "never")
+    run = cli(
+        "compare", examples / "reference.csv", examples / "current.parquet", "--fail-on", "never"
+    )
     assert run.code == 0
     assert "PASSED" in run.out
 

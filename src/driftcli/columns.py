@@ -132,13 +132,12 @@ def numeric_side(col: pa.ChunkedArray) -> NumericSide:
             pc.cast(col, pa.timestamp("ns")) if pa.types.is_date(col.type) else col, pa.int64()
         )
     arr = pc.cast(col, pa.float64())
-    nulls = arr.null_count
     values = np.asarray(arr.fill_null(np.nan).to_numpy(), dtype=np.float64)
     nan = np.isnan(values)
     inf = np.isinf(values)
     finite = values[~(nan | inf)]
     finite.sort()
-    return NumericSide(finite, int(nulls + nan.sum()), int(inf.sum()))
+    return NumericSide(finite, int(nan.sum()), int(inf.sum()))  # nulls became NaN above
 
 
 def category_counts(col: pa.ChunkedArray) -> tuple[dict[str, int], int]:
