@@ -12,7 +12,7 @@ from driftcli import stattests
 from driftcli.columns import NumericSide, Typed, category_counts, numeric_side
 from driftcli.result import ColumnResult, DatasetDrift
 from driftcli.settings import Settings
-from driftcli.stattests.base import ColumnPair, Kind, Output, StatTest
+from driftcli.stattests.base import ColumnPair, Kind, Output, StatTest, quantiles_sorted
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 SEVERITIES = ("none", "low", "medium", "high")
@@ -62,10 +62,10 @@ def _numeric_stats(side: NumericSide, rows: int) -> dict[str, Any]:
         "missing": side.missing,
         "infinite": side.infinite,
         "missing_share": (side.missing + side.infinite) / rows if rows else None,
-        "distinct": int(1 + np.count_nonzero(np.diff(v))) if v.size else 0,
+        "distinct": int(1 + np.count_nonzero(v[1:] != v[:-1])) if v.size else 0,
     }
     if v.size:
-        qs = np.quantile(v, QUANTILES)
+        qs = quantiles_sorted(v, QUANTILES)
         out.update(
             min=float(v[0]),
             max=float(v[-1]),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import warnings
 
-from scipy import stats
-
 from driftcli.stattests import register
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest
 
 
 def anderson_2samp(ref: object, cur: object) -> tuple[float, float]:
     """``scipy.stats.anderson_ksamp`` (midrank variant) without its capping warnings."""
+    from scipy import stats  # here, not on top: ~1 s to import
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from driftcli.stattests import register
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest
@@ -34,6 +33,8 @@ class FisherExact(StatTest):
     description = "Fisher's exact test (binary columns, small samples)."
 
     def run(self, pair: ColumnPair) -> Outcome:
+        from scipy import stats  # here, not on top: ~1 s to import
+
         if len(pair.labels) < 2:
             return Outcome(1.0, 1.0)
         table = np.vstack([pair.ref_counts, pair.cur_counts])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from scipy import stats
-
 from driftcli.stattests import register
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest, with_epsilon
 
@@ -32,5 +30,7 @@ class KullbackLeibler(StatTest):
     description = "Kullback–Leibler divergence of the reference from the current frequencies."
 
     def run(self, pair: ColumnPair) -> Outcome:
+        from scipy import stats  # here, not on top: ~1 s to import
+
         p, q = pair.shares()
         return Outcome(float(stats.entropy(with_epsilon(p), with_epsilon(q))))

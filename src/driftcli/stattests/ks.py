@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from scipy import stats
-
 from driftcli.stattests import register
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest
 
@@ -35,5 +33,7 @@ class KolmogorovSmirnov(StatTest):
     description = "Two-sample Kolmogorov–Smirnov test: largest gap between the two CDFs."
 
     def run(self, pair: ColumnPair) -> Outcome:
+        from scipy import stats  # here, not on top: ~1 s to import
+
         res = stats.ks_2samp(pair.ref, pair.cur)
         return Outcome(float(res.statistic), float(res.pvalue))
