@@ -261,7 +261,8 @@ SPECS: dict[str, Spec] = {
         raw_distance=wasserstein_sorted,
     ),
     "energy": Spec(
-        lambda k, r, c: (stats.energy_distance(r, c) / ref_norm(r), None),
+        # energy distance has units of sqrt(x): on both samples divided by the norm
+        lambda k, r, c: (stats.energy_distance(r / ref_norm(r), c / ref_norm(r)), None),
         "none",
         raw_distance=energy_distance_sorted,
     ),
@@ -453,13 +454,34 @@ def test_swapping_sides(name: str, kind: Kind) -> None:
             )
 
 
+@pytest.mark.parametrize(("name", "kind"), [c for c in CASES if c.values[1] is Kind.NUMERIC])
+def test_numeric_tests_do_not_depend_on_units(name: str, kind: Kind) -> None:
+    """Both samples times 2**k (exact in floating point): the same statistic and p-value.
+
+    Every numeric test is scale-free once normalized; energy distance, which has the units of
+    sqrt(x), once was not (divided by the std, it scored a 3-std shift 0.06 in thousands).
+    """
+    test = REGISTRY[name]
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        r = rng.normal(0, 1, int(rng.integers(5, 300)))
+        c = rng.normal(float(rng.choice([0.0, 0.5, 3.0])), 1, int(rng.integers(5, 300)))
+        base = test.run(ColumnPair.numeric(r, c))
+        for factor in (2.0**-5, 2.0**10):
+            out = test.run(ColumnPair.numeric(r * factor, c * factor))
+            msg = f"{name} seed={seed} x{factor}: {base} vs {out}"
+            np.testing.assert_allclose(out.statistic, base.statistic, rtol=1e-9, err_msg=msg)
+            if base.p_value is not None:
+                np.testing.assert_allclose(out.p_value, base.p_value, rtol=1e-9, err_msg=msg)
+
+
 @pytest.mark.parametrize("name", ["wasserstein", "energy"])
 def test_normalized_distances_are_not_symmetric(name: str) -> None:
     """Normalized by the reference std, so swapping sides of unequal spread changes the value."""
     pair = ColumnPair.numeric(np.arange(10.0), np.arange(10.0) * 3)
     swapped = ColumnPair.numeric(np.arange(10.0) * 3, np.arange(10.0))
     a, b = REGISTRY[name].run(pair).statistic, REGISTRY[name].run(swapped).statistic
-    assert a == pytest.approx(3 * b)
+    assert a == pytest.approx(3 * b if name == "wasserstein" else math.sqrt(3) * b)
 
 
 def test_psi_is_symmetric_on_categories() -> None:
