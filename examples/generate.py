@@ -11,6 +11,20 @@ Every other column is drawn from the same distribution on both sides. ``customer
 is id-like and ``signup_date`` is a date: both are reported but not drift-tested.
 4 of 8 tested columns drift, so dataset drift (share >= 0.5) is detected and
 ``driftcli compare`` exits with 1.
+
+Model quality (``churn_reference.parquet`` / ``churn_current.parquet``): the same rows plus a
+churn model's outputs. ``churned`` is the target, ``predicted_churn`` the model's label and
+``churn_proba`` its probability. The model only looks at columns that do not drift (age,
+credit_score, num_products, is_active), so its predictions keep their distribution; but in
+current, churn follows the model's score far less (concept drift): accuracy falls from about
+0.91 to about 0.76 while the churn rate stays put. Run with ``--target churned --prediction
+predicted_churn --proba churn_proba``: the features still drift 4 of 8, and the performance gate
+breaches on the accuracy drop.
+
+Regression (``regression_reference.parquet`` / ``regression_current.parquet``): delivery times
+(``delivery_minutes``) and a model's estimate (``predicted_minutes``) from distance, items and
+hour. In current, deliveries take 20% longer for the same orders, so MAE and RMSE rise and the
+model underestimates (negative mean error); no feature drifts.
 """
 
 from __future__ import annotations
@@ -55,6 +69,44 @@ def make(rng: np.random.Generator, *, drifted: bool, id_offset: int) -> pd.DataF
     )
 
 
+def add_model(df: pd.DataFrame, rng: np.random.Generator, *, drifted: bool) -> pd.DataFrame:
+    """A churn model's label and probability, and the true churn (concept drift when
+    ``drifted``: churn follows the score far less, at the same overall rate)."""
+    score = (
+        -(df["credit_score"] - 680) / 60
+        + 0.9 * (df["num_products"] - 1.8)
+        - 2.5 * (df["is_active"].astype(float) - 0.8)
+        + 0.6 * (df["age"] - 49) / 18
+        - 0.9
+    )
+    proba = (1 / (1 + np.exp(-2.8 * score))).round(4)
+    truth_p = proba.mean() + (0.54 if drifted else 1.0) * (proba - proba.mean())
+    return df.assign(
+        churned=(rng.random(len(df)) < truth_p).astype(np.int64),
+        predicted_churn=(proba >= 0.5).astype(np.int64),
+        churn_proba=proba,
+    )
+
+
+def regression(rng: np.random.Generator, *, drifted: bool, n: int = 1_000) -> pd.DataFrame:
+    """Delivery times and a model's estimate; deliveries 20% slower in current."""
+    distance = rng.gamma(2.0, 2.5, n).round(2)
+    items = rng.integers(1, 12, n)
+    hour = rng.integers(8, 23, n)
+    rush = ((hour >= 17) & (hour <= 20)).astype(float)
+    expected = 12 + 3.1 * distance + 0.8 * items + 6 * rush
+    actual = expected * (1.2 if drifted else 1.0) + rng.normal(0, 3, n)
+    return pd.DataFrame(
+        {
+            "distance_km": distance,
+            "items": items,
+            "hour": hour,
+            "delivery_minutes": actual.round(1),
+            "predicted_minutes": (expected + rng.normal(0, 1, n)).round(1),
+        }
+    )
+
+
 def main(out: Path = HERE) -> None:
     """Write reference/current as CSV and Parquet into ``out``."""
     rng = np.random.default_rng(SEED)
@@ -66,6 +118,13 @@ def main(out: Path = HERE) -> None:
     for name, df in sides.items():
         df.to_parquet(out / f"{name}.parquet", index=False)
         df.to_csv(out / f"{name}.csv", index=False, date_format="%Y-%m-%d")
+    model_rng = np.random.default_rng(SEED + 1)  # a stream of its own: the files above stay put
+    for name, df in sides.items():
+        churn = add_model(df, model_rng, drifted=name == "current")
+        churn.to_parquet(out / f"churn_{name}.parquet", index=False)
+        regression(model_rng, drifted=name == "current").to_parquet(
+            out / f"regression_{name}.parquet", index=False
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from driftcli.columns import Typed, families_compatible, family, infer_kind
 from driftcli.drift import analyze_column, dataset_drift, skipped
 from driftcli.errors import DriftcliError, InputError, UsageError
 from driftcli.gate import decide
+from driftcli.performance import evaluate as evaluate_model
+from driftcli.performance import role_columns
 from driftcli.result import ColumnResult, DatasetDrift, DatasetInfo, Result, SchemaChanges, Verdict
 from driftcli.settings import Settings
 from driftcli.stattests.base import Kind
@@ -68,6 +70,7 @@ def compare(
     _check_named_columns(settings, set(ref_names) | set(cur_names))
     wanted = set(settings.columns) if settings.columns else None
     ignored = set(settings.ignore)
+    ignored |= role_columns(settings)  # target/prediction/proba: checked apart from features
 
     def keep(name: str) -> bool:
         return (wanted is None or name in wanted) and name not in ignored
@@ -83,6 +86,8 @@ def compare(
             f"no shared columns to compare between {ref.path or 'reference'} "
             f"and {cur.path or 'current'}"
         )
+
+    model = evaluate_model(ref.table, cur.table, settings)
 
     def run(name: str) -> ColumnResult:
         rc, cc = ref.table.column(name), cur.table.column(name)
@@ -133,6 +138,9 @@ def compare(
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         driftcli_version=__version__,
     )
+    result.performance = model.performance
+    result.target_drift = model.target_drift
+    result.prediction_drift = model.prediction_drift
     result.verdict = decide(result, settings.fail_on)
     return result
 

@@ -100,6 +100,10 @@ def compare(
         str | None,
         typer.Option("--json", help="Write the JSON result to this path ('-' for stdout)."),
     ] = None,
+    html_path: Annotated[
+        str | None,
+        typer.Option("--html", help="Write a self-contained, offline HTML report to this path."),
+    ] = None,
     columns: Annotated[
         ListOpt,
         typer.Option(
@@ -148,6 +152,54 @@ def compare(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding, e.g. latin-1. [default: utf8]")
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="Target column: performance metrics and target drift."),
+    ] = None,
+    prediction: Annotated[
+        str | None,
+        typer.Option("--prediction", help="Prediction column: performance and prediction drift."),
+    ] = None,
+    proba: Annotated[
+        ListOpt,
+        typer.Option(
+            "--proba",
+            help="Probability column(s): one per class (COL or COL=LABEL), or one with the "
+            "positive-class probability of a binary task. Repeatable.",
+        ),
+    ] = None,
+    task: Annotated[
+        str | None,
+        typer.Option("--task", help="auto, classification or regression. [default: auto]"),
+    ] = None,
+    pos_label: Annotated[
+        str | None,
+        typer.Option("--pos-label", help="Positive class of a binary task. [default: 1/true]"),
+    ] = None,
+    max_metric_drop: Annotated[
+        float | None,
+        typer.Option(
+            "--max-metric-drop",
+            help="Breach when a metric worsens by more than this share of its reference "
+            "value. [default: 0.05]",
+        ),
+    ] = None,
+    min_metric: Annotated[
+        ListOpt,
+        typer.Option(
+            "--min-metric",
+            help="Absolute limit NAME=VALUE: a floor for accuracy, f1, roc_auc, r2, ...; a "
+            "ceiling for log_loss, mae, rmse, mape, error_std. Repeatable.",
+        ),
+    ] = None,
+    max_confidence_drop: Annotated[
+        float | None,
+        typer.Option(
+            "--max-confidence-drop",
+            help="Breach when the mean top-class probability drops by more than this. "
+            "[default: 0.1]",
+        ),
+    ] = None,
     show_all: Annotated[
         bool,
         typer.Option("--show-all", help="List every column in the table (default: first 40 rows)."),
@@ -172,23 +224,50 @@ def compare(
         fail_on=fail_on,
         delimiter=delimiter,
         encoding=encoding,
+        target=target,
+        prediction=prediction,
+        proba=proba,
+        task=task,
+        pos_label=pos_label,
+        max_metric_drop=max_metric_drop,
+        min_metric=min_metric,
+        max_confidence_drop=max_confidence_drop,
     )
     with _progress(not quiet) as progress:
         result = run_compare(reference, current, progress=progress, **options)
-    write_outputs(result, json_path=json_path)
+    write_outputs(result, json_path=json_path, html_path=html_path)
     if not quiet:
         out = sys.stderr if json_path == "-" else sys.stdout
         console_view.render(result, out, show_all=show_all)
     return result.exit_code
 
 
-def write_outputs(result: Result, *, json_path: str | None) -> None:
+def write_outputs(result: Result, *, json_path: str | None, html_path: str | None = None) -> None:
     """Write every requested file view of the result (each atomically)."""
     if json_path == "-":
         sys.stdout.write(json_view.dumps(result))
         sys.stdout.flush()
     elif json_path:
         json_view.write(result, json_path)
+    if html_path:
+        from driftcli.render import html as html_view
+
+        html_view.write(result, html_path)
+
+
+@app.command("report")
+def report(
+    result_json: Annotated[
+        str, typer.Argument(help="A JSON result written by 'driftcli compare --json'.")
+    ],
+    html_path: Annotated[str, typer.Option("--html", help="Write the HTML report to this path.")],
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> int:
+    """Render a saved JSON result as the HTML report (no data files needed)."""
+    from driftcli.render import html as html_view
+
+    html_view.write(html_view.load_result(result_json), html_path)
+    return 0
 
 
 @app.command("tests")

@@ -52,7 +52,7 @@ def findings(result: Result) -> list[Finding]:
         )
     for key, condition in (
         ("performance", "performance"),
-        ("target_drift", "prediction"),
+        ("target_drift", "target"),
         ("prediction_drift", "prediction"),
     ):
         section = getattr(result, key)

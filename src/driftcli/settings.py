@@ -12,7 +12,8 @@ from typing import Any
 from driftcli.errors import UsageError
 
 #: What ``--fail-on`` accepts. ``never`` turns every breach into a pass (exit 0).
-FAIL_CONDITIONS = ("dataset", "column", "schema", "performance", "prediction", "never")
+#: ``target`` (drift of the --target column) is reported always but breaches only when listed.
+FAIL_CONDITIONS = ("dataset", "column", "schema", "performance", "prediction", "target", "never")
 DEFAULT_FAIL_ON = ("dataset", "schema", "performance", "prediction")
 
 
@@ -56,6 +57,27 @@ class Settings:
     """String columns with more distinct values than this share of rows are id-like (skipped)."""
     top_categories: int = 20
     """Categories kept per column in the result (the rest are summed as "other")."""
+    target: str | None = None
+    """Target (true label or value) column: enables performance metrics and target drift."""
+    prediction: str | None = None
+    """Prediction column (predicted label or value): performance metrics and prediction drift."""
+    proba: list[str] = field(default_factory=list)
+    """Predicted probability columns: one per class (COL or COL=LABEL), or one column holding
+    the positive-class probability of a binary task."""
+    task: str = "auto"
+    """auto, classification or regression (auto: classification for boolean, string or
+    integer targets with at most 20 distinct values, or when --proba is given)."""
+    pos_label: str | None = None
+    """Positive class of a binary task (default: 1, true, else the greater label)."""
+    max_metric_drop: float = 0.05
+    """Breach when a metric worsens by more than this share of its reference value."""
+    min_metric: list[str] = field(default_factory=list)
+    """Absolute limits NAME=VALUE: a floor for higher-is-better metrics (accuracy, f1, r2, ...),
+    a ceiling for lower-is-better ones (log_loss, mae, rmse, mape, error_std, |mean_error|)."""
+    max_confidence_drop: float = 0.1
+    """Breach when the mean top-class probability drops by more than this (absolute)."""
+    low_confidence: float = 0.6
+    """A prediction whose top-class probability is below this counts as low-confidence."""
     delimiter: str = ","
     """CSV field delimiter."""
     encoding: str = "utf8"
@@ -89,6 +111,9 @@ class Settings:
             raise UsageError(f"column {sorted(both)[0]!r} is in both --categorical and --numerical")
         if len(self.delimiter) != 1:
             raise UsageError(f"--delimiter must be one character, got {self.delimiter!r}")
+        from driftcli.performance import validate_settings
+
+        validate_settings(self)
         return self
 
     def updated(self, **options: Any) -> Settings:

@@ -6,7 +6,7 @@ Colour and box drawing only on a terminal; plain ASCII when piped or when NO_COL
 from __future__ import annotations
 
 import os
-from typing import IO
+from typing import IO, Any
 
 from rich import box
 from rich.console import Console
@@ -111,6 +111,7 @@ def render(result: Result, file: IO[str], *, show_all: bool = False) -> None:
     if len(rows) > limit:
         console.print(f"... +{len(rows) - limit} more rows (use --show-all to list every column)")
 
+    render_model(result, console, tty)
     dd = result.dataset_drift
     console.print(
         f"drifted columns: {dd.drifted_columns} of {dd.total_columns} tested "
@@ -119,3 +120,105 @@ def render(result: Result, file: IO[str], *, show_all: bool = False) -> None:
     v = result.verdict
     label = "[bold green]PASSED[/]" if v.passed else "[bold red]BREACHED[/]"
     console.print(f"{label}: {escape('; '.join(v.reasons))}")
+
+
+def _change(row: dict[str, Any]) -> str:
+    change, rel = row.get("change"), row.get("relative_change")
+    if change is None:
+        return "-"
+    text = ("+" if change > 0 else "") + fmt(change)
+    return text + (f" ({rel * 100:+.1f}%)" if rel is not None else "")
+
+
+def render_model(result: Result, console: Console, tty: bool) -> None:
+    """The model-quality part: performance table, target/prediction drift and confidence."""
+    perf, target, pred = result.performance, result.target_drift, result.prediction_drift
+    if perf:
+        kind = perf["task"] + (f", {perf['type']}" if perf.get("type") else "")
+        if perf.get("pos_label") is not None and perf.get("type") == "binary":
+            kind += f", positive class {perf['pos_label']!r}"
+        roles = [f"target {perf['target']!r}"]
+        if perf.get("prediction"):
+            roles.append(f"prediction {perf['prediction']!r}")
+        if perf.get("proba"):
+            roles.append("proba " + ", ".join(repr(n) for n in perf["proba"]))
+        console.print(escape(f"model quality ({kind}): {', '.join(roles)}"))
+        rows = perf.get("rows") or {}
+        used = [
+            f"{side} {r['used']:,} of {r['rows']:,}" for side, r in rows.items() if r.get("dropped")
+        ]
+        if used:
+            console.print(escape(f"rows scored (target and prediction present): {'; '.join(used)}"))
+        if perf.get("skipped_reason"):
+            console.print(f"[yellow]performance skipped[/]: {escape(perf['skipped_reason'])}")
+        if perf.get("metrics"):
+            table = Table(box=box.SIMPLE_HEAD if tty else box.ASCII2, show_edge=tty, pad_edge=False)
+            for head in ("metric", "reference", "current", "change", "threshold", "status"):
+                numeric = head in ("reference", "current", "change", "threshold")
+                table.add_column(head, justify="right" if numeric else "left", overflow="fold")
+            table.add_column("note", overflow="fold")
+            for row in perf["metrics"]:
+                sign = {"higher": ">= ", "lower": "<= ", "zero": "|x| <= "}[row["direction"]]
+                threshold = "-" if row["threshold"] is None else sign + fmt(row["threshold"])
+                status = (
+                    "BREACH" if row["breached"] else ("ok" if row["current"] is not None else "-")
+                )
+                table.add_row(
+                    *(
+                        escape(v)
+                        for v in (
+                            row["name"],
+                            fmt(row["reference"]),
+                            fmt(row["current"]),
+                            _change(row),
+                            threshold,
+                            status,
+                            row.get("note") or "",
+                        )
+                    ),
+                    style="bold red" if row["breached"] else "",
+                )
+            console.print(table)
+    drift_cols = (target or {}).get("columns", []) + (pred or {}).get("columns", [])
+    if drift_cols:
+        table = Table(box=box.SIMPLE_HEAD if tty else box.ASCII2, show_edge=tty, pad_edge=False)
+        for head in ("model column", "role", "test", "statistic", "p-value", "threshold", "drift"):
+            numeric = head in ("statistic", "p-value", "threshold")
+            table.add_column(head, justify="right" if numeric else "left", overflow="fold")
+        table.add_column("note", overflow="fold")
+        for col in drift_cols:
+            tested = col["skipped_reason"] is None
+            table.add_row(
+                *(
+                    escape(v)
+                    for v in (
+                        col["name"],
+                        col["role"],
+                        col["test"] or "-",
+                        fmt(col["statistic"]),
+                        fmt(col["p_value"]),
+                        fmt(col["threshold"]),
+                        "DRIFT" if col["drift"] else ("no" if tested else "skipped"),
+                        col["skipped_reason"] or "",
+                    )
+                ),
+                style=SEVERITY_STYLE.get(col["severity"], "") if tested else "dim",
+            )
+        console.print(table)
+    if target and target.get("skipped_reason") and not perf:
+        console.print(f"target drift skipped: {escape(target['skipped_reason'])}")
+    conf = (pred or {}).get("confidence")
+    if conf:
+        r, c = conf["reference"], conf["current"]
+        low = conf["low_threshold"]
+        line = (
+            f"confidence: mean top-class probability {fmt(r['mean_top_probability'])} -> "
+            f"{fmt(c['mean_top_probability'])} (max drop {conf['max_drop']:g}); "
+            f"share below {low:g}: {_share(r['low_confidence_share'])} -> "
+            f"{_share(c['low_confidence_share'])}"
+        )
+        console.print(("[bold red]" + escape(line) + "[/]") if conf["breached"] else escape(line))
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0%}"
