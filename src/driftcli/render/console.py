@@ -156,7 +156,9 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
             for head in ("metric", "reference", "current", "change", "threshold", "status"):
                 numeric = head in ("reference", "current", "change", "threshold")
                 table.add_column(head, justify="right" if numeric else "left", overflow="fold")
-            table.add_column("note", overflow="fold")
+            notes = any(row.get("note") for row in perf["metrics"])
+            if notes:
+                table.add_column("note", overflow="fold")
             for row in perf["metrics"]:
                 sign = {"higher": ">= ", "lower": "<= ", "zero": "|x| <= "}[row["direction"]]
                 threshold = "-" if row["threshold"] is None else sign + fmt(row["threshold"])
@@ -173,7 +175,7 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
                             _change(row),
                             threshold,
                             status,
-                            row.get("note") or "",
+                            *([row.get("note") or ""] if notes else []),
                         )
                     ),
                     style="bold red" if row["breached"] else "",
@@ -185,7 +187,9 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
         for head in ("model column", "role", "test", "statistic", "p-value", "threshold", "drift"):
             numeric = head in ("statistic", "p-value", "threshold")
             table.add_column(head, justify="right" if numeric else "left", overflow="fold")
-        table.add_column("note", overflow="fold")
+        skips = any(col["skipped_reason"] for col in drift_cols)
+        if skips:
+            table.add_column("note", overflow="fold")
         for col in drift_cols:
             tested = col["skipped_reason"] is None
             table.add_row(
@@ -199,7 +203,7 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
                         fmt(col["p_value"]),
                         fmt(col["threshold"]),
                         "DRIFT" if col["drift"] else ("no" if tested else "skipped"),
-                        col["skipped_reason"] or "",
+                        *([col["skipped_reason"] or ""] if skips else []),
                     )
                 ),
                 style=SEVERITY_STYLE.get(col["severity"], "") if tested else "dim",
