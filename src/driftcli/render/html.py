@@ -216,11 +216,18 @@ def schema_row(name: str, index: int, status: str, note: str) -> dict[str, Any]:
     }
 
 
+def _as_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("inf")
+
+
 def _quantile_rows(col: dict[str, Any]) -> list[dict[str, str]]:
     ref, cur = col.get("reference") or {}, col.get("current") or {}
     rq, cq = ref.get("quantiles") or {}, cur.get("quantiles") or {}
     rows = [{"label": "min", "ref": fmt(ref.get("min")), "cur": fmt(cur.get("min"))}]
-    for key in sorted(set(rq) | set(cq), key=float):
+    for key in sorted(set(rq) | set(cq), key=_as_float):
         label = QUANTILE_LABELS.get(key, f"q{key}")
         rows.append({"label": label, "ref": fmt(rq.get(key)), "cur": fmt(cq.get(key))})
     rows.append({"label": "max", "ref": fmt(ref.get("max")), "cur": fmt(cur.get("max"))})
@@ -393,7 +400,10 @@ class _Sections:
             if not value:
                 return {"type": "text", "text": "none", "css": "empty"}
             shown = [fmt(v) for v in value[:MAX_INLINE_ITEMS]]
-            return {"type": "list", "items": shown, "more": max(len(value) - len(shown), 0)}
+            more = max(len(value) - len(shown), 0)
+            if any(len(v) > 40 for v in shown):  # sentences (reasons, notes): one per line
+                return {"type": "bullets", "items": shown, "more": more}
+            return {"type": "list", "items": shown, "more": more}
         text = fmt(value)
         css = ""
         if isinstance(value, bool):
