@@ -87,7 +87,10 @@ def read_parquet(path: Path) -> pa.Table:
     ):
         raise InputError(f"{path}: directory holds no .parquet files")
     try:
-        return pq.read_table(path)
+        if path.is_dir():
+            return pq.read_table(path)
+        with pq.ParquetFile(path) as one:  # a file: no need to import pyarrow.dataset
+            return one.read()
     except (pa.ArrowException, OSError) as err:
         raise InputError(f"{path}: cannot read Parquet: {_first_line(err)}") from err
 
