@@ -230,11 +230,13 @@ def label_metrics(cm: IntArray, pos: int | None) -> dict[str, Value]:
 
 def average_ranks(values: FloatArray) -> FloatArray:
     """Ranks from 1, ties sharing their average rank (``scipy.stats.rankdata``'s default)."""
-    order = np.argsort(values, kind="mergesort")
-    _, inverse, counts = np.unique(values[order], return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts).astype(np.float64)
+    order = np.argsort(values)
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # first of each tie group
+    counts = np.diff(np.r_[starts, values.size])
+    group = np.repeat(np.arange(starts.size), counts)
     ranks = np.empty(values.size, dtype=np.float64)
-    ranks[order] = (ends - (counts - 1) / 2.0)[inverse]
+    ranks[order] = (starts + (counts + 1) / 2.0)[group]
     return ranks
 
 
@@ -343,7 +345,7 @@ def _floats(col: pa.ChunkedArray, what: str) -> FloatArray:
 
 
 def _as_labels(col: pa.ChunkedArray, numbers: bool) -> pa.ChunkedArray:
-    """Labels as text, null when missing; whole floats read as integers (``1.0`` -> ``1``),
+    """Label values, null when missing; whole floats read as integers (``1.0`` -> ``1``),
     booleans as 0/1 when ``numbers`` (they are compared with numeric labels)."""
     col = _decoded(col)
     fam = family(col.type)
@@ -354,9 +356,11 @@ def _as_labels(col: pa.ChunkedArray, numbers: bool) -> pa.ChunkedArray:
         whole = pc.all(pc.equal(pc.floor(col), col)).as_py()
         if whole is not False:
             col = pc.cast(col, pa.int64())
-    elif fam == "boolean" and numbers:
-        col = pc.cast(col, pa.int8())
-    return pc.cast(col, pa.string())
+    elif fam == "integer" or (fam == "boolean" and numbers):
+        col = pc.cast(col, pa.int64())
+    elif fam == "string":
+        col = pc.cast(col, pa.string())
+    return col
 
 
 def _sort_key(label: str) -> tuple[int, float, str]:
@@ -376,14 +380,23 @@ def encode_labels(
     present = [c for c in columns if c is not None]
     fams = {family(_decoded(c).type) for c in present} - {"null"}
     numbers = bool(fams & {"integer", "float"}) and "string" not in fams
-    texts = [_as_labels(c, numbers) for c in present]
-    if not texts:
+    values = [_as_labels(c, numbers) for c in present]
+    if not values:
         return [], [None for _ in columns]
+    # one value type for all: as they are when they agree, else float64 (numbers) or text
+    types = {v.type for v in values if not pa.types.is_null(v.type)}
+    if len(types) == 1:
+        common = types.pop()
+    elif numbers:
+        common = pa.float64()
+    else:
+        common = pa.string()
+    values = [v if v.type == common else pc.cast(v, common) for v in values]
     combined = pa.chunked_array(
-        [chunk for t in texts for chunk in t.chunks], type=pa.string()
+        [chunk for v in values for chunk in v.chunks], type=common
     ).combine_chunks()
     encoded = pc.dictionary_encode(combined)
-    dictionary: list[str] = encoded.dictionary.to_pylist()
+    dictionary: list[str] = pc.cast(encoded.dictionary, pa.string()).to_pylist()
     codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(), dtype=np.int64)
     order = sorted(range(len(dictionary)), key=lambda i: _sort_key(dictionary[i]))
     remap = np.empty(len(dictionary) + 1, dtype=np.int64)
@@ -974,7 +987,7 @@ def _performance(
             )
     if skipped_reason is not None:
         perf["reference_metrics"] = {m: sides["reference"][m].value for m in computed}
-        return perf
+        return _ordered(perf)
     for name in computed:
         row, msgs = compare_metric(
             name,
@@ -985,4 +998,31 @@ def _performance(
         )
         perf["metrics"].append(row)
         perf["breaches"].extend(msgs)
-    return perf
+    return _ordered(perf)
+
+
+#: Key order of the ``performance`` section: what was scored, the verdict, then the detail.
+PERFORMANCE_KEYS = (
+    "task",
+    "type",
+    "target",
+    "prediction",
+    "proba",
+    "pos_label",
+    "classes",
+    "proba_classes",
+    "skipped_reason",
+    "max_metric_drop",
+    "metrics",
+    "breaches",
+    "reference_metrics",
+    "confusion_matrix",
+    "residuals",
+    "rows",
+    "zero_targets",
+)
+
+
+def _ordered(perf: dict[str, Any]) -> dict[str, Any]:
+    first = {k: perf[k] for k in PERFORMANCE_KEYS if k in perf}
+    return {**first, **{k: v for k, v in perf.items() if k not in first}}
