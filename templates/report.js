@@ -35,12 +35,18 @@
     var table = document.getElementById("summary");
     if (!table) return;
     var tbody = table.tBodies[0];
-    var rows = Array.prototype.slice.call(tbody.rows);
+    var rows = Array.prototype.slice.call(tbody.rows); /* rows[i] has data-i = i */
+    var order = rows.slice();
     var heads = table.tHead.rows[0].cells;
     var hay = rows.map(function (r) { return r.textContent.toLowerCase(); });
     var filter = document.getElementById("filter");
     var driftedOnly = document.getElementById("drifted-only");
     var count = document.getElementById("shown-count");
+    var showAll = document.getElementById("show-all");
+    /* Only the first `limit` matching rows are laid out: a 2,000-row table stays quick to
+       sort and filter. The server already hid the rows past the limit. */
+    var LIMIT = +table.getAttribute("data-limit") || 200;
+    var limit = LIMIT;
     var state = { col: -1, dir: 1 };
 
     function value(row, col, type) {
@@ -49,14 +55,30 @@
       if (type === "num") return v === "" ? null : parseFloat(v);
       return v.toLowerCase();
     }
+    function applyView() {
+      var q = filter.value.trim().toLowerCase();
+      var only = driftedOnly.checked;
+      var matched = 0, shown = 0;
+      order.forEach(function (r) {
+        var st = r.getAttribute("data-status");
+        var ok = (!q || hay[+r.getAttribute("data-i")].indexOf(q) >= 0) &&
+          (!only || st === "drift" || st === "missing");
+        if (ok) matched++;
+        var visible = ok && shown < limit;
+        if (visible) shown++;
+        if (r.hidden === visible) r.hidden = !visible;
+      });
+      var text = matched === rows.length ? rows.length + " columns" : matched + " of " + rows.length + " columns";
+      if (shown < matched) text += ", first " + shown + " shown";
+      count.textContent = text;
+      showAll.hidden = shown >= matched;
+    }
     function sortBy(col) {
       var type = heads[col].getAttribute("data-type");
       state.dir = state.col === col ? -state.dir : type === "num" ? -1 : 1;
       state.col = col;
       var dir = state.dir;
-      var keyed = rows.map(function (r) {
-        return { r: r, v: value(r, col, type), i: +r.getAttribute("data-i") };
-      });
+      var keyed = rows.map(function (r, i) { return { r: r, v: value(r, col, type), i: i }; });
       keyed.sort(function (a, b) {
         if (a.v === null || b.v === null) {
           if (a.v === b.v) return a.i - b.i;
@@ -65,24 +87,13 @@
         var c = type === "num" ? a.v - b.v : a.v < b.v ? -1 : a.v > b.v ? 1 : 0;
         return c !== 0 ? c * dir : a.i - b.i;
       });
+      order = keyed.map(function (k) { return k.r; });
       var frag = document.createDocumentFragment();
-      keyed.forEach(function (k) { frag.appendChild(k.r); });
+      order.forEach(function (r) { frag.appendChild(r); });
       tbody.appendChild(frag);
       for (var h = 0; h < heads.length; h++) heads[h].removeAttribute("aria-sort");
       heads[col].setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
-    }
-    function applyFilter() {
-      var q = filter.value.trim().toLowerCase();
-      var only = driftedOnly.checked;
-      var shown = 0;
-      rows.forEach(function (r, i) {
-        var st = r.getAttribute("data-status");
-        var ok = (!q || hay[i].indexOf(q) >= 0) && (!only || st === "drift" || st === "missing");
-        r.hidden = !ok;
-        if (ok) shown++;
-      });
-      count.textContent = shown === rows.length
-        ? rows.length + " columns" : shown + " of " + rows.length + " columns";
+      applyView();
     }
     Array.prototype.forEach.call(heads, function (th, i) {
       th.tabIndex = 0;
@@ -92,8 +103,10 @@
         if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(i); }
       });
     });
-    filter.addEventListener("input", applyFilter);
-    driftedOnly.addEventListener("change", applyFilter);
+    filter.addEventListener("input", applyView);
+    driftedOnly.addEventListener("change", applyView);
+    showAll.addEventListener("click", function () { limit = Infinity; applyView(); });
+    applyView();
   }
 
   /* ---------------------------------------------------------------- charts */

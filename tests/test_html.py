@@ -89,7 +89,7 @@ def open_in_browser(
 
     Waits until the page says its charts are done (or failed), collects console errors, the
     rendered plot count per column panel and the page text, and saves a screenshot. ``probe``
-    is a JS expression evaluated last (its value lands in ``extra["probe"]``).
+    is a JS function evaluated after the screenshot (its value lands in ``extra["probe"]``).
     """
     from playwright.sync_api import sync_playwright
 
@@ -127,9 +127,9 @@ def open_in_browser(
                         p => [p.dataset.column, p.querySelectorAll('.js-plotly-plot').length]))"""
             )
             out.text = page.inner_text("body")
+            page.screenshot(path=str(screenshot), full_page=full_page)
             if probe:
                 out.extra["probe"] = page.evaluate(probe)
-            page.screenshot(path=str(screenshot), full_page=full_page)
         finally:
             browser.close()
     return out
@@ -335,6 +335,8 @@ def test_many_columns_are_capped(tmp_path):
     assert page.count('<article class="panel') == html_view.MAX_PANELS
     assert f"+{k - html_view.MAX_PANELS} more tested columns" in page
     assert page.count('class="colname"') >= k + 1  # every column stays in the table
+    hidden_rows = re.findall(r"<tr [^>]* hidden>", page)
+    assert len(hidden_rows) == k - html_view.TABLE_ROWS  # laid out on "show all"
     assert elapsed < 10
 
 
@@ -460,6 +462,18 @@ def test_templates_ship_in_a_non_editable_install(tmp_path, examples):
 # --------------------------------------------------------------------------- real browser
 
 
+TABLE_PROBE = """() => {
+    const rows = () => [...document.querySelectorAll('#summary tbody tr:not([hidden])')]
+        .map(r => r.cells[0].textContent.trim());
+    document.querySelector('#summary th[data-key=name]').click();
+    const sorted = rows().filter(n => !['customer_id', 'signup_date'].includes(n));
+    const box = document.getElementById('filter');
+    box.value = 'SESS';
+    box.dispatchEvent(new Event('input'));
+    return {first: sorted[0], last: sorted[sorted.length - 1], visible: rows()};
+}"""
+
+
 @pytest.mark.browser
 def test_example_report_in_headless_chromium(monkeypatch, tmp_path):
     needs_chromium()
@@ -467,7 +481,7 @@ def test_example_report_in_headless_chromium(monkeypatch, tmp_path):
     report = tmp_path / "report.html"
     html_view.write(result, report)
     shot = tmp_path / "report.png"
-    seen = open_in_browser(report, shot)
+    seen = open_in_browser(report, shot, probe=TABLE_PROBE)
     assert seen.errors == []
     assert seen.blocked == []
     assert seen.charts_state == "done"
@@ -477,6 +491,12 @@ def test_example_report_in_headless_chromium(monkeypatch, tmp_path):
     assert "BREACHED" in seen.text
     assert "dataset drift: 4 of 8 tested columns drifted (50% >= 50%)" in seen.text
     assert shot.stat().st_size > 10_000
+    # the table sorts on a header click and filters on typing
+    assert seen.extra["probe"] == {
+        "first": "age",
+        "last": "session_length",
+        "visible": ["session_length"],
+    }
     docs = os.environ.get(DOCS_SCREENSHOT_ENV)
     if docs:  # the README screenshot: same code path, top of the page at a readable height
         open_in_browser(report, Path(docs), full_page=False, height=1720)

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
-from driftcli import __version__, io
+from driftcli import __version__, correction, io
 from driftcli.columns import Typed, families_compatible, family, infer_kind
 from driftcli.drift import analyze_column, dataset_drift, skipped
-from driftcli.errors import DriftcliError, InputError, UsageError
+from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
 from driftcli.gate import decide
 from driftcli.performance import evaluate as evaluate_model
 from driftcli.performance import role_columns
@@ -27,8 +27,13 @@ def _check_named_columns(settings: Settings, known: set[str]) -> None:
     for option in ("columns", "ignore", "categorical", "numerical"):
         for name in getattr(settings, option):
             if name not in known:
-                flag = "--" + option
-                raise UsageError(f"{flag}: unknown column {name!r} (in neither input)")
+                where = settings.where(option)
+                error = ConfigError if option in settings.sources else UsageError
+                raise error(f"{where}: unknown column {name!r} (in neither input)")
+    for name, ov in settings.column_overrides.items():
+        if name not in known:
+            where = f"{ov.source}: " if ov.source else ""
+            raise ConfigError(f'{where}[columns."{name}"]: unknown column (in neither input)')
 
 
 def _info(loaded: io.Loaded) -> DatasetInfo:
@@ -69,7 +74,8 @@ def compare(
     cur_names = cur.table.column_names
     _check_named_columns(settings, set(ref_names) | set(cur_names))
     wanted = set(settings.columns) if settings.columns else None
-    ignored = set(settings.ignore)
+    overrides = settings.column_overrides
+    ignored = set(settings.ignore) | {n for n, ov in overrides.items() if ov.ignore}
     ignored |= role_columns(settings)  # target/prediction/proba: checked apart from features
 
     def keep(name: str) -> bool:
@@ -81,18 +87,25 @@ def compare(
         missing_in_current=[n for n in ref_names if n not in cur_set and keep(n)],
         new_in_current=[n for n in cur_names if n not in ref_set and keep(n)],
     )
-    if not shared:
+    if not shared and not role_columns(settings):  # model columns alone are a check
         raise InputError(
             f"no shared columns to compare between {ref.path or 'reference'} "
             f"and {cur.path or 'current'}"
         )
+
+    too_few = _too_few_rows(settings, ref, cur)
+    if too_few is not None:
+        return _not_checked(settings, ref, cur, shared, schema, too_few)
 
     model = evaluate_model(ref.table, cur.table, settings)
 
     def run(name: str) -> ColumnResult:
         rc, cc = ref.table.column(name), cur.table.column(name)
         rf, cf = family(rc.type), family(cc.type)
-        forced_cat, forced_num = name in settings.categorical, name in settings.numerical
+        ov = overrides.get(name)
+        kind = ov.kind if ov else None
+        forced_cat = name in settings.categorical or kind == "categorical"
+        forced_num = name in settings.numerical or kind == "numeric"
         if not (forced_cat or forced_num) and not families_compatible(rf, cf):
             typed = Typed(Kind.UNSUPPORTED, f"type changed: {rf} in reference, {cf} in current")
             return skipped(name, typed, {"rows": len(rc)}, {"rows": len(cc)})
@@ -105,10 +118,25 @@ def compare(
             max_int_categories=settings.max_int_categories,
             id_unique_share=settings.id_unique_share,
         )
-        return analyze_column(name, typed, rc, cc, settings)
+        col = analyze_column(
+            name,
+            typed,
+            rc,
+            cc,
+            settings,
+            forced_test=ov.test if ov else None,
+            forced_threshold=ov.threshold if ov else None,
+        )
+        if ov and ov.test and col.tested and col.test != ov.test:
+            where = f"{ov.source}: " if ov.source else ""
+            raise ConfigError(
+                f'{where}[columns."{name}"]: test {ov.test!r} does not apply to '
+                f"this {col.kind} column"
+            )
+        return col
 
     columns: list[ColumnResult] = []
-    workers = min(len(shared), os.cpu_count() or 1)
+    workers = max(1, min(len(shared), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for i, col in enumerate(pool.map(run, shared), start=1):
             columns.append(col)
@@ -121,11 +149,15 @@ def compare(
             schema.type_changed.append(
                 {"column": col.name, "reference": family(rc.type), "current": family(cc.type)}
             )
-    if not any(c.tested for c in columns):
+    if not any(c.tested for c in columns) and not role_columns(settings):
         reasons = "; ".join(f"{c.name}: {c.skipped_reason}" for c in columns[:3])
         raise DriftcliError(f"nothing could be tested: every column was skipped ({reasons})")
     if settings.stattest and not any(c.test == settings.stattest for c in columns):
-        raise UsageError(f"--stattest {settings.stattest} applies to none of the compared columns")
+        raise UsageError(
+            f"{settings.where('stattest')} {settings.stattest} applies to none of the "
+            "compared columns"
+        )
+    correction.apply(columns, settings.correction)
 
     result = Result(
         reference=_info(ref),
@@ -143,6 +175,49 @@ def compare(
     result.prediction_drift = model.prediction_drift
     result.verdict = decide(result, settings.fail_on)
     return result
+
+
+def _too_few_rows(settings: Settings, ref: io.Loaded, cur: io.Loaded) -> str | None:
+    """Why the inputs are too small for ``min_rows``, or None when they are large enough."""
+    for role, loaded in (("reference", ref), ("current", cur)):
+        rows = loaded.table.num_rows
+        if rows < settings.min_rows:
+            where = loaded.path or f"{role} input"
+            return f"{role} ({where}) has {rows:,} rows, fewer than min_rows = {settings.min_rows}"
+    return None
+
+
+def _not_checked(
+    settings: Settings,
+    ref: io.Loaded,
+    cur: io.Loaded,
+    shared: list[str],
+    schema: SchemaChanges,
+    why: str,
+) -> Result:
+    """Below ``min_rows``: an error, or (``min_rows_action = "pass"``) a passing, empty result."""
+    if settings.min_rows_action != "pass":
+        raise InputError(
+            f'{why}; the check cannot run (lower min_rows, or set min_rows_action = "pass")'
+        )
+    columns = [
+        skipped(n, Typed(Kind.UNSUPPORTED, "not checked: too few rows"), {}, {}) for n in shared
+    ]
+    return Result(
+        reference=_info(ref),
+        current=_info(cur),
+        columns=columns,
+        dataset_drift=dataset_drift(columns, settings.drift_share),
+        schema_changes=schema,
+        verdict=Verdict(
+            passed=True,
+            exit_code=0,
+            reasons=[f"not checked: {why} (min_rows_action = pass)"],
+        ),
+        settings=settings.to_dict(),
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        driftcli_version=__version__,
+    )
 
 
 __all__ = ["DatasetDrift", "Progress", "compare"]

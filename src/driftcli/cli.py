@@ -6,23 +6,46 @@ exit codes (0 passed, 1 breached, 2 could not run). Nothing else of substance li
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import click
 import typer
 
 from driftcli import __version__, stattests
+from driftcli import config as config_file
 from driftcli.api import compare as run_compare
-from driftcli.errors import DriftcliError
+from driftcli.errors import DriftcliError, UsageError
 from driftcli.gate import EXIT_ERROR
+from driftcli.notify import notify
 from driftcli.render import console as console_view
+from driftcli.render import github as github_view
 from driftcli.render import json as json_view
+from driftcli.render import junit as junit_view
+from driftcli.render import markdown as markdown_view
+from driftcli.render import prometheus as prometheus_view
 from driftcli.result import Result
 from driftcli.settings import FAIL_CONDITIONS
+
+
+def _click_modules() -> list[Any]:
+    """click's exception module, and the copy of click that recent typer versions vendor."""
+    mods: list[Any] = [click.exceptions]
+    with contextlib.suppress(ImportError):  # older typer uses click itself
+        mods.append(importlib.import_module("typer._click.exceptions"))
+    return mods
+
+
+_CLICK = _click_modules()
+_CLICK_EXIT = (typer.Exit, *(m.Exit for m in _CLICK if hasattr(m, "Exit")))
+_CLICK_ERROR = tuple(m.ClickException for m in _CLICK)
+_CLICK_ABORT = (typer.Abort, *(m.Abort for m in _CLICK if hasattr(m, "Abort")))
 
 app = typer.Typer(
     name="driftcli",
@@ -90,12 +113,16 @@ def collect_options(**given: Any) -> dict[str, Any]:
 @app.command()
 def compare(
     reference: Annotated[
-        str,
+        str | None,
         typer.Argument(
-            help="Reference data: .csv, .csv.gz, .parquet or a directory of Parquet files."
+            help="Reference data: .csv, .csv.gz, .parquet or a directory of Parquet files.",
+            show_default=False,
         ),
-    ],
-    current: Annotated[str, typer.Argument(help="Current data, in any of the same formats.")],
+    ] = None,
+    current: Annotated[
+        str | None,
+        typer.Argument(help="Current data, in any of the same formats.", show_default=False),
+    ] = None,
     json_path: Annotated[
         str | None,
         typer.Option("--json", help="Write the JSON result to this path ('-' for stdout)."),
@@ -200,6 +227,71 @@ def compare(
             "[default: 0.1]",
         ),
     ] = None,
+    correction: Annotated[
+        str | None,
+        typer.Option(
+            "--correction",
+            help="Multiple-testing correction across p-value tests: none, bonferroni, holm, "
+            "fdr_bh. [default: none]",
+        ),
+    ] = None,
+    min_rows: Annotated[
+        int | None,
+        typer.Option("--min-rows", help="Fewest rows each side needs, else exit 2. [default: 100]"),
+    ] = None,
+    config_path: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="Config file (default: ./driftcli.toml, else [tool.driftcli] in "
+            "./pyproject.toml).",
+        ),
+    ] = None,
+    print_config: Annotated[
+        bool,
+        typer.Option(
+            "--print-config", help="Show the effective settings and their sources, then exit."
+        ),
+    ] = False,
+    junit: Annotated[
+        str | None, typer.Option("--junit", help="Write JUnit XML to this path.")
+    ] = None,
+    markdown: Annotated[
+        str | None,
+        typer.Option("--markdown", help="Write a Markdown summary (PR comment) to this path."),
+    ] = None,
+    prometheus: Annotated[
+        str | None,
+        typer.Option("--prometheus", help="Write node_exporter textfile metrics to this path."),
+    ] = None,
+    prometheus_labels: Annotated[
+        ListOpt,
+        typer.Option(
+            "--prometheus-label", help="Extra label NAME=VALUE on every metric. Repeatable."
+        ),
+    ] = None,
+    annotations: Annotated[
+        str | None,
+        typer.Option(
+            "--annotations",
+            help="GitHub Actions ::error lines: auto (when GITHUB_ACTIONS=true), always, "
+            "never. [default: auto]",
+        ),
+    ] = None,
+    notify_when: Annotated[
+        str | None,
+        typer.Option("--notify", help="Alert on: breach, always, never. [default: breach]"),
+    ] = None,
+    notify_webhook: Annotated[
+        str | None,
+        typer.Option("--notify-webhook", help="POST a Slack-compatible summary to this URL."),
+    ] = None,
+    notify_email: Annotated[
+        ListOpt,
+        typer.Option(
+            "--notify-email", help="Email the summary to ADDR (SMTP settings from the config)."
+        ),
+    ] = None,
     show_all: Annotated[
         bool,
         typer.Option("--show-all", help="List every column in the table (default: first 40 rows)."),
@@ -233,16 +325,61 @@ def compare(
         min_metric=min_metric,
         max_confidence_drop=max_confidence_drop,
     )
-    with _progress(not quiet) as progress:
-        result = run_compare(reference, current, progress=progress, **options)
-    write_outputs(result, json_path=json_path, html_path=html_path)
-    if not quiet:
-        out = sys.stderr if json_path == "-" else sys.stdout
-        console_view.render(result, out, show_all=show_all)
+    options |= collect_options(
+        correction=correction,
+        min_rows=min_rows,
+        json=json_path,
+        html=html_path,
+        junit=junit,
+        markdown=markdown,
+        prometheus=prometheus,
+        prometheus_labels=prometheus_labels,
+        annotations=annotations,
+        notify=notify_when,
+        notify_webhook=notify_webhook,
+        notify_email=notify_email,
+        show_all=show_all or None,
+        quiet=quiet or None,
+    )
+    run = config_file.resolve(options, config_path)
+    if print_config:
+        sys.stdout.write(config_file.describe(run))
+        return 0
+    if reference is None or current is None:
+        raise UsageError("compare needs REFERENCE and CURRENT (see 'driftcli compare --help')")
+    out = run.outputs
+    with _progress(not out.quiet) as progress, _prometheus_on_error(out):
+        result = run_compare(reference, current, run.settings, progress=progress)
+    write_outputs(result, json_path=out.json, html_path=out.html, outputs=out)
+    if not out.quiet:
+        stream = sys.stderr if out.json == "-" else sys.stdout
+        console_view.render(result, stream, show_all=out.show_all)
+    notify(result, run.notify)
     return result.exit_code
 
 
-def write_outputs(result: Result, *, json_path: str | None, html_path: str | None = None) -> None:
+@contextmanager
+def _prometheus_on_error(outputs: config_file.Outputs) -> Iterator[None]:
+    """When the check cannot run, still write the exit code (2) for --prometheus alerts."""
+    try:
+        yield
+    except DriftcliError:
+        if outputs.prometheus:
+            prometheus_view.write_failure(
+                outputs.prometheus,
+                EXIT_ERROR,
+                prometheus_view.parse_labels(outputs.prometheus_labels),
+            )
+        raise
+
+
+def write_outputs(
+    result: Result,
+    *,
+    json_path: str | None,
+    html_path: str | None = None,
+    outputs: config_file.Outputs | None = None,
+) -> None:
     """Write every requested file view of the result (each atomically)."""
     if json_path == "-":
         sys.stdout.write(json_view.dumps(result))
@@ -253,6 +390,26 @@ def write_outputs(result: Result, *, json_path: str | None, html_path: str | Non
         from driftcli.render import html as html_view
 
         html_view.write(result, html_path)
+    if outputs is not None:
+        if outputs.junit:
+            junit_view.write(result, outputs.junit)
+        if outputs.markdown:
+            markdown_view.write(result, outputs.markdown)
+        if outputs.prometheus:
+            labels = prometheus_view.parse_labels(outputs.prometheus_labels)
+            prometheus_view.write(result, outputs.prometheus, labels)
+        github_view.emit(result, sys.stderr, outputs.annotations)
+
+
+@app.command("init")
+def init(
+    path: Annotated[str, typer.Argument(help="Where to write it.")] = config_file.CONFIG_NAME,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> int:
+    """Write a commented starter driftcli.toml listing every setting with its default."""
+    config_file.write_starter(Path(path), force=force)
+    print(f"wrote {path}")
+    return 0
 
 
 @app.command("report")
@@ -293,12 +450,12 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         code = app(args=args, prog_name="driftcli", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except _CLICK_EXIT as exc:
         code = exc.exit_code
-    except click.ClickException as exc:
+    except _CLICK_ERROR as exc:
         print(f"driftcli: error: {exc.format_message()}", file=sys.stderr)
         code = EXIT_ERROR
-    except click.exceptions.Abort:
+    except _CLICK_ABORT:
         print("driftcli: aborted", file=sys.stderr)
         code = EXIT_ERROR
     except DriftcliError as exc:

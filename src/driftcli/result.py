@@ -45,6 +45,8 @@ class ColumnResult:
     effect_size: dict[str, Any] | None = None
     histogram: dict[str, Any] | None = None
     categories: dict[str, Any] | None = None
+    p_value_adjusted: float | None = None
+    """The p-value after the multiple-testing ``correction`` (None when it is ``none``)."""
 
     @property
     def tested(self) -> bool:

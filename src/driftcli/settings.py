@@ -15,6 +15,12 @@ from driftcli.errors import UsageError
 #: ``target`` (drift of the --target column) is reported always but breaches only when listed.
 FAIL_CONDITIONS = ("dataset", "column", "schema", "performance", "prediction", "target", "never")
 DEFAULT_FAIL_ON = ("dataset", "schema", "performance", "prediction")
+#: Multiple-testing corrections applied across the p-value tests of one comparison.
+CORRECTIONS = ("none", "bonferroni", "holm", "fdr_bh")
+#: What happens when a side has fewer than ``min_rows`` rows.
+MIN_ROWS_ACTIONS = ("error", "pass")
+#: Kinds a ``[columns."name"]`` table may force.
+OVERRIDE_KINDS = ("numeric", "categorical")
 
 
 def split_names(values: Any) -> list[str]:
@@ -27,6 +33,22 @@ def split_names(values: Any) -> list[str]:
     for v in values:
         out.extend(p.strip() for p in str(v).split(",") if p.strip())
     return out
+
+
+@dataclass
+class ColumnOverride:
+    """Per-column settings (a ``[columns."name"]`` table of the config file)."""
+
+    test: str | None = None
+    """Stat test for this column (beats ``stattest``)."""
+    threshold: float | None = None
+    """Threshold for this column (beats ``threshold`` and the test's own)."""
+    kind: str | None = None
+    """Force ``numeric`` or ``categorical``."""
+    ignore: bool = False
+    """Never compare this column."""
+    source: str | None = None
+    """Where the override was set (``file:line``), for error messages."""
 
 
 @dataclass
@@ -82,6 +104,20 @@ class Settings:
     """CSV field delimiter."""
     encoding: str = "utf8"
     """CSV text encoding."""
+    correction: str = "none"
+    """Multiple-testing correction across p-value tests: none, bonferroni, holm or fdr_bh."""
+    min_rows: int = 100
+    """Fewest rows each side needs; with fewer the check cannot run (exit 2)."""
+    min_rows_action: str = "error"
+    """Below min_rows: "error" (exit 2) or "pass" (skip every column, exit 0)."""
+    column_overrides: dict[str, ColumnOverride] = field(
+        default_factory=dict, metadata={"config": "columns"}
+    )
+    """Per-column test, threshold, kind and ignore: the config file's [columns."name"] tables."""
+    sources: dict[str, str] = field(
+        default_factory=dict, repr=False, compare=False, metadata={"config": False}
+    )
+    """Where each option that is not a default came from (for error messages)."""
 
     def validate(self) -> Settings:
         """Check values and normalize lists; raises :class:`UsageError` naming the option."""
@@ -114,7 +150,32 @@ class Settings:
         from driftcli.performance import validate_settings
 
         validate_settings(self)
+        if self.correction not in CORRECTIONS:
+            raise UsageError(
+                f"unknown correction {self.correction!r}; choose from: {', '.join(CORRECTIONS)}"
+            )
+        if self.min_rows < 0:
+            raise UsageError(f"min_rows must be >= 0, got {self.min_rows}")
+        if self.min_rows_action not in MIN_ROWS_ACTIONS:
+            raise UsageError(
+                f"min_rows_action must be one of {', '.join(MIN_ROWS_ACTIONS)}, "
+                f"got {self.min_rows_action!r}"
+            )
+        for name, ov in self.column_overrides.items():
+            where = f"{ov.source}: " if ov.source else ""
+            if ov.test is not None:
+                stattests.get(ov.test)
+            if ov.kind is not None and ov.kind not in OVERRIDE_KINDS:
+                raise UsageError(
+                    f"{where}column {name!r}: kind must be one of {', '.join(OVERRIDE_KINDS)}"
+                )
+            if ov.threshold is not None and not ov.threshold > 0:
+                raise UsageError(f"{where}column {name!r}: threshold must be > 0")
         return self
+
+    def where(self, key: str, flag: str | None = None) -> str:
+        """How to name option ``key`` in a message: its config location, else its flag."""
+        return self.sources.get(key) or flag or "--" + key.replace("_", "-")
 
     def updated(self, **options: Any) -> Settings:
         """A copy with ``options`` applied; an unknown option is a :class:`UsageError`."""
@@ -126,4 +187,6 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for the result's ``settings`` key."""
-        return asdict(self)
+        out = asdict(self)
+        out.pop("sources", None)
+        return out

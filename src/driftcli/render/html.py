@@ -37,6 +37,8 @@ TEMPLATE = "report.html.j2"
 ASSETS = ("report.css", "report.js")
 #: Detail panels (one chart each) drawn at most; the table still lists every column.
 MAX_PANELS = 60
+#: Summary-table rows laid out at first (the rest are a "show all" click away; filter finds any).
+TABLE_ROWS = 200
 #: Rows shown by the generic renderer of performance / prediction-drift tables.
 MAX_GENERIC_ROWS = 100
 #: Items of a list of plain values shown before "+N more".
@@ -544,6 +546,7 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
         "settings": _settings_items(data.get("settings") or {}),
         "settings_summary": _settings_summary(data.get("settings") or {}),
         "rows": rows,
+        "row_limit": TABLE_ROWS,
         "panels": panels,
         "tested": len(tested),
         "more_panels": max(len(tested) - len(panels), 0),

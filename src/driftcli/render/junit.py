@@ -1,0 +1,182 @@
+"""JUnit XML view: one test case per checked column and per performance metric.
+
+The shape GitHub (test reporters), GitLab (``artifacts:reports:junit``) and Jenkins
+(``junit`` step) read: ``<testsuites>`` holding one ``<testsuite>`` per area:
+
+* ``driftcli.columns``: every compared column, plus each column missing from the current
+  data. A drifted column is a ``<failure type="drift">``; a missing or type-changed column
+  a ``<failure type="schema">``; a column that was not tested (id-like, datetime, ...) is
+  ``<skipped>`` with the reason.
+* ``driftcli.dataset``: one case, ``dataset drift``, failing when the drifted share reaches
+  its threshold.
+* ``driftcli.performance``: one case per metric, failing when the metric breached its limit;
+  ``driftcli.model``: target and prediction drift, when model columns are given.
+
+A failure marks a finding, whatever ``fail_on`` says; the exit code remains the gate.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+from driftcli.io import atomic_writer
+from driftcli.render.console import fmt
+from driftcli.result import ColumnResult, Result
+
+
+@dataclass
+class Case:
+    """One test case: passed, failed (``failure``) or skipped (``skipped``)."""
+
+    name: str
+    failure: tuple[str, str, str] | None = None  # (type, message, details)
+    skipped: str | None = None
+    output: str = ""
+
+
+@dataclass
+class Suite:
+    """A named group of cases."""
+
+    name: str
+    cases: list[Case] = field(default_factory=list)
+
+
+def _column_case(col: ColumnResult, type_changed: set[str]) -> Case:
+    if col.name in type_changed:
+        return Case(col.name, failure=("schema", col.skipped_reason or "type changed", ""))
+    if not col.tested:
+        return Case(col.name, skipped=col.skipped_reason)
+    rule = "p" if col.output == "p_value" else "statistic"
+    value = col.p_value_adjusted if col.p_value_adjusted is not None else col.p_value
+    decisive = value if col.output == "p_value" else col.statistic
+    op = "<" if col.output == "p_value" else ">="
+    detail = (
+        f"kind={col.kind} test={col.test} statistic={fmt(col.statistic)} "
+        f"p_value={fmt(col.p_value)} p_value_adjusted={fmt(col.p_value_adjusted)} "
+        f"threshold={fmt(col.threshold)} severity={col.severity}"
+    )
+    if col.drift:
+        message = (
+            f"{col.test}: {rule} {fmt(decisive)} {op} threshold {fmt(col.threshold)} "
+            f"(severity {col.severity})"
+        )
+        return Case(col.name, failure=("drift", message, detail))
+    return Case(col.name, output=detail)
+
+
+def suites(result: Result) -> list[Suite]:
+    """The suites and cases of ``result`` (what :func:`dumps` writes)."""
+    sc = result.schema_changes
+    type_changed = {c["column"] for c in sc.type_changed}
+    columns = Suite("driftcli.columns", [_column_case(c, type_changed) for c in result.columns])
+    columns.cases += [
+        Case(name, failure=("schema", "missing from the current data", ""))
+        for name in sc.missing_in_current
+    ]
+    dd = result.dataset_drift
+    share = (
+        f"{dd.drifted_columns} of {dd.total_columns} tested columns drifted "
+        f"({dd.share:.0%}, threshold {dd.threshold:.0%})"
+    )
+    dataset = Suite(
+        "driftcli.dataset",
+        [
+            Case(
+                "dataset drift", failure=("drift", share, "") if dd.detected else None, output=share
+            )
+        ],
+    )
+    out = [columns, dataset]
+    perf = result.performance
+    if perf:
+        suite = Suite("driftcli.performance")
+        for metric in perf.get("metrics", []):
+            suite.cases.append(_metric_case(metric, perf.get("breaches", [])))
+        if not suite.cases and perf.get("skipped_reason"):
+            suite.cases.append(Case("performance", skipped=str(perf["skipped_reason"])))
+        out.append(suite)
+    model = Suite("driftcli.model")
+    for key in ("target_drift", "prediction_drift"):
+        section = getattr(result, key)
+        if section is None:
+            continue
+        breaches = [str(b) for b in section.get("breaches", [])]
+        if section.get("skipped_reason") and not breaches:
+            model.cases.append(Case(key, skipped=str(section["skipped_reason"])))
+        else:
+            failure = ("drift", "; ".join(breaches), "") if breaches else None
+            model.cases.append(Case(key, failure=failure))
+    if model.cases:
+        out.append(model)
+    return out
+
+
+def _metric_case(metric: dict[str, Any], breaches: list[Any]) -> Case:
+    name = str(metric.get("name"))
+    detail = (
+        f"reference={fmt(metric.get('reference'))} current={fmt(metric.get('current'))} "
+        f"change={fmt(metric.get('change'))} relative_change={fmt(metric.get('relative_change'))}"
+    )
+    if metric.get("breached"):
+        mine = [str(b) for b in breaches if str(b).startswith(name)]
+        return Case(name, failure=("performance", "; ".join(mine) or f"{name} breached", detail))
+    return Case(name, output=detail)
+
+
+def dumps(result: Result) -> str:
+    """The JUnit XML document."""
+    all_suites = suites(result)
+
+    def counts(cases: list[Case]) -> dict[str, str]:
+        return {
+            "tests": str(len(cases)),
+            "failures": str(sum(c.failure is not None for c in cases)),
+            "errors": "0",
+            "skipped": str(sum(c.skipped is not None for c in cases)),
+            "time": "0",
+        }
+
+    every = [c for s in all_suites for c in s.cases]
+    root = ET.Element("testsuites", {"name": "driftcli", **counts(every)})
+    for suite in all_suites:
+        el = ET.SubElement(
+            root,
+            "testsuite",
+            {"name": suite.name, **counts(suite.cases), "timestamp": result.generated_at},
+        )
+        if suite.name == "driftcli.columns":
+            props = ET.SubElement(el, "properties")
+            for key, value in (
+                ("reference", result.reference.path or result.reference.format),
+                ("current", result.current.path or result.current.format),
+                ("exit_code", str(result.exit_code)),
+                ("driftcli_version", result.driftcli_version),
+            ):
+                ET.SubElement(props, "property", {"name": key, "value": value})
+        for case in suite.cases:
+            tc = ET.SubElement(
+                el, "testcase", {"classname": suite.name, "name": case.name, "time": "0"}
+            )
+            if case.failure is not None:
+                kind, message, details = case.failure
+                ET.SubElement(tc, "failure", {"type": kind, "message": message}).text = (
+                    details or message
+                )
+            elif case.skipped is not None:
+                ET.SubElement(tc, "skipped", {"message": case.skipped})
+            if case.output:
+                ET.SubElement(tc, "system-out").text = case.output
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def write(result: Result, path: str | os.PathLike[str]) -> None:
+    """Write the JUnit XML atomically."""
+    text = dumps(result)
+    with atomic_writer(path) as fh:
+        fh.write(text)

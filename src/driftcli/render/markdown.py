@@ -1,0 +1,137 @@
+"""Markdown summary for a pull-request comment or ``$GITHUB_STEP_SUMMARY``.
+
+The verdict and its reasons, the dataset drift share, a table of drifted columns, the other
+columns in a collapsed ``<details>`` block, schema changes and performance metrics. Every
+name from the data is escaped, so a column called ``a|b`` or ``**x**`` cannot break the table
+or the formatting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from driftcli.io import atomic_writer
+from driftcli.render.console import fmt, sort_key
+from driftcli.result import ColumnResult, Result
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def escape(text: object) -> str:
+    """Text safe inside Markdown (and a table cell): specials backslashed, HTML defused."""
+    s = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", s)
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+COLUMN_HEAD = ["column", "kind", "test", "statistic", "p-value", "threshold", "severity"]
+
+
+def _column_row(col: ColumnResult) -> str:
+    p = fmt(col.p_value)
+    if col.p_value_adjusted is not None:
+        p += f" (adj. {fmt(col.p_value_adjusted)})"
+    return _row(
+        [
+            escape(col.name),
+            escape(col.kind),
+            escape(col.test or "-"),
+            fmt(col.statistic),
+            p,
+            fmt(col.threshold),
+            escape(col.severity),
+        ]
+    )
+
+
+def _table(cols: list[ColumnResult]) -> list[str]:
+    return [_row(COLUMN_HEAD), _row(["---"] * len(COLUMN_HEAD)), *map(_column_row, cols)]
+
+
+def _performance(perf: dict[str, Any]) -> list[str]:
+    metrics = perf.get("metrics") or []
+    if not metrics:
+        reason = perf.get("skipped_reason")
+        return [f"**Performance:** not scored ({escape(reason)})", ""] if reason else []
+    head = ["metric", "reference", "current", "change", "breached"]
+    lines = [f"### Performance ({escape(perf.get('task', ''))})", "", _row(head)]
+    lines.append(_row(["---"] * len(head)))
+    for m in metrics:
+        lines.append(
+            _row(
+                [
+                    escape(m.get("name")),
+                    fmt(m.get("reference")),
+                    fmt(m.get("current")),
+                    fmt(m.get("change")),
+                    "**yes**" if m.get("breached") else "no",
+                ]
+            )
+        )
+    return [*lines, ""]
+
+
+def dumps(result: Result) -> str:
+    """The Markdown document."""
+    v, dd = result.verdict, result.dataset_drift
+    icon, word = ("✅", "passed") if v.passed else ("❌", "breached")
+    ref, cur = result.reference, result.current
+    lines = [
+        f"## {icon} driftcli: drift check {word} (exit code {v.exit_code})",
+        "",
+        f"**Reference:** {escape(ref.path or ref.format)} ({ref.rows:,} rows × {ref.columns} "
+        f"columns) · **Current:** {escape(cur.path or cur.format)} ({cur.rows:,} rows × "
+        f"{cur.columns} columns)",
+        "",
+        f"**Dataset drift:** {dd.drifted_columns} of {dd.total_columns} tested columns drifted "
+        f"({dd.share:.0%}; threshold {dd.threshold:.0%})",
+        "",
+    ]
+    if v.reasons:
+        lines += [*(f"- {escape(r)}" for r in v.reasons), ""]
+    ordered = sorted(result.columns, key=sort_key)
+    drifted = [c for c in ordered if c.drift]
+    steady = [c for c in ordered if c.tested and not c.drift]
+    skipped = [c for c in ordered if not c.tested]
+    if drifted:
+        lines += [f"### Drifted columns ({len(drifted)})", "", *_table(drifted), ""]
+    if steady:
+        lines += [
+            "<details>",
+            f"<summary>{len(steady)} column(s) without drift</summary>",
+            "",
+            *_table(steady),
+            "",
+            "</details>",
+            "",
+        ]
+    if skipped:
+        lines += [f"**Not tested ({len(skipped)}):**", ""]
+        lines += [f"- {escape(c.name)}: {escape(c.skipped_reason)}" for c in skipped]
+        lines.append("")
+    sc = result.schema_changes
+    changes = [f"- missing from current: {escape(n)}" for n in sc.missing_in_current]
+    changes += [f"- new in current: {escape(n)}" for n in sc.new_in_current]
+    changes += [
+        f"- type changed: {escape(t['column'])} ({escape(t['reference'])} → {escape(t['current'])})"
+        for t in sc.type_changed
+    ]
+    if changes:
+        lines += ["### Schema changes", "", *changes, ""]
+    if result.performance:
+        lines += _performance(result.performance)
+    lines.append(f"<sub>driftcli {escape(result.driftcli_version)} · {result.generated_at}</sub>")
+    return "\n".join(lines) + "\n"
+
+
+def write(result: Result, path: str | os.PathLike[str]) -> None:
+    """Write the Markdown summary atomically."""
+    text = dumps(result)
+    with atomic_writer(path) as fh:
+        fh.write(text)

@@ -1,0 +1,507 @@
+"""CI and monitoring outputs (JUnit, Markdown, GitHub annotations, Prometheus) and alerts
+(webhook, SMTP), each checked against a parser or a local server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from junitparser import Failure, JUnitXml, Skipped
+from prometheus_client.parser import text_string_to_metric_families
+
+from driftcli import compare
+from driftcli.config import EmailSettings, NotifySettings
+from driftcli.notify import notify, retry, slack_payload
+from driftcli.render import github, junit, markdown, prometheus
+from driftcli.result import Result
+
+WEIRD = 'we|ird *name* "q" \\ [x](y) <b>'
+
+
+@pytest.fixture(autouse=True)
+def _no_github(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> tuple[Path, Path]:
+    """Drift in ``shifted`` and ``WEIRD``; an id-like column (skipped), a column missing from
+    current, and a type change (numbers -> strings)."""
+    rng = np.random.default_rng(7)
+    n = 400
+    ref = pd.DataFrame(
+        {
+            "shifted": rng.normal(0, 1, n),
+            "steady": rng.normal(0, 1, n),
+            WEIRD: rng.normal(0, 1, n),
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "user_id": [f"u{i}" for i in range(n)],
+            "gone": rng.normal(0, 1, n),
+            "typed": rng.integers(0, 1000, n),
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "shifted": rng.normal(1.5, 1, n),
+            "steady": rng.permutation(ref["steady"].to_numpy()),  # same values: no drift
+            WEIRD: rng.normal(2, 1, n),
+            "colour": rng.permutation(ref["colour"].to_numpy()),
+            "user_id": [f"v{i}" for i in range(n)],
+            "typed": [f"x{i}" for i in range(n)],
+        }
+    )
+    rp, cp = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    ref.to_csv(rp, index=False)
+    cur.to_csv(cp, index=False)
+    return rp, cp
+
+
+@pytest.fixture
+def result(inputs: tuple[Path, Path]) -> Result:
+    return compare(*inputs)
+
+
+def with_performance(result: Result) -> Result:
+    result.performance = {
+        "task": "classification",
+        "metrics": [
+            {
+                "name": "accuracy",
+                "reference": 0.9,
+                "current": 0.7,
+                "change": -0.2,
+                "relative_change": -0.22,
+                "breached": True,
+            },
+            {
+                "name": "f1",
+                "reference": 0.8,
+                "current": 0.79,
+                "change": -0.01,
+                "relative_change": -0.0125,
+                "breached": False,
+            },
+        ],
+        "breaches": ["accuracy dropped from 0.9 to 0.7 (-22.2%, more than 5%)"],
+    }
+    return result
+
+
+# -- JUnit -------------------------------------------------------------------------------------
+
+
+def junit_counts(result: Result) -> tuple[int, int, int]:
+    sc = result.schema_changes
+    changed = {c["column"] for c in sc.type_changed}
+    tests = len(result.columns) + len(sc.missing_in_current) + 1
+    failures = sum(c.drift for c in result.columns) + len(changed) + len(sc.missing_in_current)
+    failures += result.dataset_drift.detected
+    skipped = sum(not c.tested and c.name not in changed for c in result.columns)
+    if result.performance:
+        tests += len(result.performance["metrics"])
+        failures += sum(m["breached"] for m in result.performance["metrics"])
+    return tests, failures, skipped
+
+
+def test_junit_parses_and_counts_match_the_result(cli, inputs, tmp_path):
+    path = tmp_path / "reports" / "drift.xml"
+    run = cli("compare", *inputs, "--junit", path, "--json", tmp_path / "r.json")
+    assert run.code == 1, run.err
+    res = Result.from_dict(json.loads((tmp_path / "r.json").read_text()))
+    xml = JUnitXml.fromfile(str(path))
+    xml.update_statistics()
+    tests, failures, skipped = junit_counts(res)
+    assert (xml.tests, xml.failures, xml.skipped, xml.errors) == (tests, failures, skipped, 0)
+    cases = {case.name: case for suite in xml for case in suite}
+    assert isinstance(cases["shifted"].result[0], Failure)
+    assert cases["shifted"].result[0].type == "drift"
+    assert cases["steady"].is_passed
+    assert isinstance(cases["user_id"].result[0], Skipped)
+    assert cases["gone"].result[0].type == "schema"
+    assert cases["typed"].result[0].type == "schema"
+    assert WEIRD in cases  # XML escaping round-trips any name
+    assert {s.name for s in xml} == {"driftcli.columns", "driftcli.dataset"}
+
+
+def test_junit_has_a_case_per_performance_metric(result, tmp_path):
+    res = with_performance(result)
+    path = tmp_path / "j.xml"
+    junit.write(res, path)
+    xml = JUnitXml.fromfile(str(path))
+    xml.update_statistics()
+    assert (xml.tests, xml.failures, xml.skipped) == junit_counts(res)
+    perf = next(s for s in xml if s.name == "driftcli.performance")
+    cases = {c.name: c for c in perf}
+    assert set(cases) == {"accuracy", "f1"}
+    assert "accuracy dropped" in cases["accuracy"].result[0].message
+    assert cases["f1"].is_passed
+
+
+# -- Markdown ----------------------------------------------------------------------------------
+
+
+def test_markdown_summary_escapes_names(cli, inputs, tmp_path):
+    path = tmp_path / "summary.md"
+    assert cli("compare", *inputs, "--markdown", path).code == 1
+    text = path.read_text()
+    assert text.startswith("## ❌ driftcli: drift check breached (exit code 1)")
+    assert WEIRD not in text  # never raw
+    assert markdown.escape(WEIRD) in text
+    assert "we\\|ird \\*name\\*" in text and "&lt;b&gt;" in text
+    # every table row has exactly the header's number of unescaped pipes
+    rows = [ln for ln in text.splitlines() if ln.startswith("| ")]
+    head = rows[0].replace("\\|", "").count("|")
+    assert all(r.replace("\\|", "").count("|") == head for r in rows)
+    assert "### Drifted columns (2)" in text
+    assert "- missing from current: gone" in text
+    assert "user\\_id" in text  # not tested, listed with its reason
+
+
+def test_markdown_escape():
+    assert markdown.escape("a|b") == "a\\|b"
+    assert markdown.escape("x\ny") == "x y"
+    assert markdown.escape("<script>") == "&lt;script&gt;"
+    assert markdown.escape("_*`#") == "\\_\\*\\`\\#"
+
+
+def test_markdown_lists_performance(result):
+    text = markdown.dumps(with_performance(result))
+    assert "### Performance (classification)" in text and "| accuracy | 0.9 | 0.7 |" in text
+
+
+# -- GitHub Actions annotations ----------------------------------------------------------------
+
+
+def test_annotations_on_github_actions(cli, inputs, monkeypatch, tmp_path):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    run = cli("compare", *inputs, "--json", "-")
+    assert run.code == 1
+    data = json.loads(run.out)  # stdout stays pure JSON
+    lines = [ln for ln in run.err.splitlines() if ln.startswith("::error")]
+    assert len(lines) == len(data["verdict"]["reasons"]) >= 2
+    assert all(ln.startswith("::error title=driftcli%3A drift check breached") for ln in lines)
+    assert any("%25" in ln for ln in lines)  # "50%" escaped
+
+
+def test_no_annotations_off_github_or_when_passed(cli, inputs, monkeypatch):
+    assert "::error" not in cli("compare", *inputs).err
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert "::error" not in cli("compare", *inputs, "--fail-on", "never").err
+    assert "::error" not in cli("compare", *inputs, "--annotations", "never").err
+
+
+def test_annotation_escaping():
+    assert github.escape_data("50% a\r\nb") == "50%25 a%0D%0Ab"
+    assert github.escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+    assert github.command("error", "m\nn", title="t: x") == "::error title=t%3A x::m%0An"
+    assert github.enabled("auto", {"GITHUB_ACTIONS": "true"})
+    assert not github.enabled("auto", {})
+    assert github.enabled("always", {}) and not github.enabled("never", {"GITHUB_ACTIONS": "true"})
+
+
+# -- Prometheus --------------------------------------------------------------------------------
+
+
+def parse_prom(text: str) -> dict[str, Any]:
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def test_prometheus_textfile_parses_and_matches(cli, inputs, tmp_path):
+    path = tmp_path / "textfile" / "driftcli.prom"
+    run = cli(
+        "compare",
+        *inputs,
+        "--prometheus",
+        path,
+        "--prometheus-label",
+        "job=nightly",
+        "--json",
+        tmp_path / "r.json",
+    )
+    assert run.code == 1
+    res = Result.from_dict(json.loads((tmp_path / "r.json").read_text()))
+    text = path.read_text()
+    fams = parse_prom(text)
+    for fam in fams.values():
+        assert fam.type == "gauge" and fam.documentation
+        for sample in fam.samples:
+            assert sample.labels["job"] == "nightly"
+    tested = [c for c in res.columns if c.tested]
+    stats = {s.labels["column"]: s for s in fams["driftcli_column_drift_statistic"].samples}
+    assert set(stats) == {c.name for c in tested}
+    for col in tested:
+        s = stats[col.name]
+        assert s.value == pytest.approx(col.statistic)
+        assert s.labels["test"] == col.test and s.labels["kind"] == col.kind
+    assert WEIRD in stats  # label escaping round-trips
+    flags = {s.labels["column"]: s.value for s in fams["driftcli_column_drift_detected"].samples}
+    assert flags == {c.name: float(c.drift) for c in tested}
+    pvals = fams["driftcli_column_drift_p_value"].samples
+    assert len(pvals) == sum(c.p_value is not None for c in tested)
+    share = fams["driftcli_dataset_drift_share"].samples[0].value
+    assert share == pytest.approx(res.dataset_drift.share)
+    assert fams["driftcli_exit_code"].samples[0].value == 1
+    ts = fams["driftcli_last_run_timestamp_seconds"].samples[0].value
+    assert abs(ts - time.time()) < 120
+    assert [p.name for p in path.parent.iterdir()] == ["driftcli.prom"]  # no temp file left
+
+
+def test_prometheus_performance_metrics(result):
+    fams = parse_prom(prometheus.dumps(with_performance(result)))
+    values = {
+        (s.labels["metric"], s.labels["dataset"]): s.value
+        for s in fams["driftcli_performance_metric"].samples
+    }
+    assert values[("accuracy", "current")] == 0.7 and values[("f1", "reference")] == 0.8
+    breached = {
+        s.labels["metric"]: s.value for s in fams["driftcli_performance_metric_breached"].samples
+    }
+    assert breached == {"accuracy": 1.0, "f1": 0.0}
+
+
+def test_prometheus_written_with_exit_code_2_when_the_check_cannot_run(cli, tmp_path):
+    path = tmp_path / "d.prom"
+    run = cli("compare", tmp_path / "missing.csv", tmp_path / "m2.csv", "--prometheus", path)
+    assert run.code == 2
+    fams = parse_prom(path.read_text())
+    assert fams["driftcli_exit_code"].samples[0].value == 2
+    assert "driftcli_column_drift_statistic" not in fams
+
+
+def test_prometheus_label_escaping_and_validation():
+    assert prometheus.escape_label('a"b\\c\nd') == 'a\\"b\\\\c\\nd'
+    with pytest.raises(Exception, match="NAME=VALUE"):
+        prometheus.parse_labels(["1bad=x"])
+
+
+# -- webhook ---------------------------------------------------------------------------------
+
+
+class Hook:
+    """A local HTTP server on 127.0.0.1 that records POSTed JSON; fails the first N posts."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.attempts = 0
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                hook.attempts += 1
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if hook.attempts <= fail_first:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                hook.bodies.append(json.loads(body))
+                assert self.headers["Content-Type"] == "application/json"
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Hook:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_webhook_receives_a_slack_payload_on_breach(cli, inputs):
+    with Hook() as hook:
+        run = cli("compare", *inputs, "--notify-webhook", hook.url)
+    assert run.code == 1
+    assert len(hook.bodies) == 1
+    body = hook.bodies[0]
+    assert body["text"].startswith("driftcli BREACHED (exit 1)")
+    assert body["blocks"][0]["type"] == "header"
+    assert any("shifted" in json.dumps(b) for b in body["blocks"])
+
+
+def test_webhook_on_pass_only_with_notify_always(cli, inputs):
+    with Hook() as hook:
+        assert cli("compare", *inputs, "--fail-on", "never", "--notify-webhook", hook.url).code == 0
+        assert hook.bodies == []
+        run = cli(
+            "compare",
+            *inputs,
+            "--fail-on",
+            "never",
+            "--notify-webhook",
+            hook.url,
+            "--notify",
+            "always",
+        )
+        assert run.code == 0
+        assert len(hook.bodies) == 1 and hook.bodies[0]["text"].startswith("driftcli PASSED")
+        cli("compare", *inputs, "--notify-webhook", hook.url, "--notify", "never")
+        assert len(hook.bodies) == 1
+
+
+def test_webhook_retries_then_delivers(result):
+    with Hook(fail_first=2) as hook:
+        sent = notify(result, NotifySettings(webhook=hook.url), backoff=0.01)
+    assert sent == {"webhook": True} and hook.attempts == 3 and len(hook.bodies) == 1
+
+
+def test_dead_webhook_warns_and_keeps_the_exit_code(cli, inputs, tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/hook"
+    start = time.monotonic()
+    run = cli("compare", *inputs, "--notify-webhook", url, "--json", tmp_path / "r.json")
+    assert run.code == 1  # a breach stays a breach
+    warnings = [ln for ln in run.err.splitlines() if "warning" in ln]
+    assert len(warnings) == 1 and "webhook delivery failed after 3 attempt(s)" in warnings[0]
+    assert time.monotonic() - start < 20
+    ok = cli(
+        "compare", *inputs, "--fail-on", "never", "--notify", "always", "--notify-webhook", url
+    )
+    assert ok.code == 0  # and a pass stays a pass
+
+
+def test_retry_backoff_and_attempts():
+    calls: list[float] = []
+    sleeps: list[float] = []
+
+    def fail() -> None:
+        calls.append(1)
+        raise OSError("down")
+
+    assert retry(fail, 3, backoff=0.5, sleep=sleeps.append) == "OSError: down"
+    assert len(calls) == 3 and sleeps == [0.5, 1.0]
+
+
+def test_slack_payload_shape(result):
+    payload = slack_payload(result)
+    assert set(payload) == {"text", "blocks"}
+    assert all(b["type"] in {"header", "section", "context"} for b in payload["blocks"])
+    assert len(payload["blocks"][0]["text"]["text"]) <= 150
+
+
+# -- email -----------------------------------------------------------------------------------
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every message."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+def test_email_is_delivered_to_a_local_smtp_server(cli, inputs, smtp_server, tmp_path):
+    inbox, port = smtp_server
+    cfg = tmp_path / "driftcli.toml"
+    cfg.write_text(
+        f"[notify.email]\nserver = '127.0.0.1'\nport = {port}\nfrom = 'drift@example.com'\n"
+    )
+    run = cli("compare", *inputs, "--config", cfg, "--notify-email", "ops@example.com")
+    assert run.code == 1 and "warning" not in run.err
+    assert len(inbox.messages) == 1
+    sender, rcpts, raw = inbox.messages[0]
+    assert sender == "drift@example.com" and rcpts == ["ops@example.com"]
+    msg = message_from_bytes(raw)
+    assert msg["Subject"].startswith("[driftcli] drift check BREACHED")
+    assert "Drifted columns" in msg.get_payload()
+
+
+def test_email_password_only_from_the_environment(result, smtp_server, monkeypatch, capsys):
+    _, port = smtp_server
+    monkeypatch.delenv("DRIFTCLI_SMTP_PASSWORD", raising=False)
+    email = EmailSettings(to=["a@example.com"], server="127.0.0.1", port=port, username="bot")
+    sent = notify(result, NotifySettings(email=email), backoff=0.01)
+    assert sent == {"email": False}
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "$DRIFTCLI_SMTP_PASSWORD is empty" in err
+
+
+def test_dead_smtp_server_warns_and_keeps_the_exit_code(cli, inputs, tmp_path):
+    cfg = tmp_path / "driftcli.toml"
+    cfg.write_text(
+        f"[notify]\ntimeout = 1\n[notify.email]\nserver = '127.0.0.1'\nport = {free_port()}\n"
+    )
+    run = cli("compare", *inputs, "--config", cfg, "--notify-email", "ops@example.com")
+    assert run.code == 1
+    assert "email delivery failed after 3 attempt(s)" in run.err
+
+
+# -- examples and README ---------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+CI_EXAMPLES = sorted((ROOT / "examples" / "ci").iterdir())
+
+
+def test_every_ci_example_is_referenced_from_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    assert {p.name for p in CI_EXAMPLES} >= {
+        "github-actions.yml",
+        "gitlab-ci.yml",
+        "crontab",
+        "airflow_dag.py",
+    }
+    for path in CI_EXAMPLES:
+        assert f"(examples/ci/{path.name})" in readme, path.name
+
+
+@pytest.mark.parametrize("path", CI_EXAMPLES, ids=lambda p: p.name)
+def test_example_commands_use_real_options(cli, path):
+    help_text = cli("compare", "--help").out
+    text = path.read_text()
+    assert "driftcli compare" in text
+    flags = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", text))
+    assert flags, path.name
+    for flag in flags:
+        assert flag in help_text, f"{path.name}: {flag}"
+    if path.suffix == ".py":
+        compile(text, str(path), "exec")
+
+
+def test_every_config_key_is_documented_in_the_readme():
+    from driftcli import config
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    for name in config.top_level_fields():
+        assert f"`{name}`" in section, name
+    for cls, prefix in ((config.NotifySettings, "notify"), (config.EmailSettings, "notify.email")):
+        for f in config._configurable(cls):
+            assert f"`{prefix}.{config._toml_key(f.name)}`" in section, f.name
