@@ -9,7 +9,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from driftcli.api import compare
-from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
+from driftcli.errors import ConfigError, DriftcliError, InputError, OutputError, UsageError
 from driftcli.result import Result
 from driftcli.settings import Settings
 
@@ -17,6 +17,7 @@ __all__ = [
     "ConfigError",
     "DriftcliError",
     "InputError",
+    "OutputError",
     "Result",
     "Settings",
     "UsageError",

@@ -19,3 +19,7 @@ class UsageError(DriftcliError):
 
 class ConfigError(DriftcliError):
     """A configuration file or key is invalid."""
+
+
+class OutputError(DriftcliError):
+    """An output file (JSON, HTML, ...) cannot be written."""

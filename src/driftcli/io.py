@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import tempfile
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from driftcli.errors import InputError
+from driftcli.errors import InputError, OutputError, UsageError
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -53,46 +54,84 @@ def read_csv(path: Path, *, delimiter: str = ",", encoding: str = "utf8") -> pa.
     """Read a CSV with pyarrow's multi-threaded reader; retried allowing quoted newlines."""
     if path.name.lower().endswith((".tsv", ".tsv.gz")) and delimiter == ",":
         delimiter = "\t"
+    encoding = _arrow_encoding(encoding)
     read = pacsv.ReadOptions(encoding=encoding, use_threads=True)
     convert = pacsv.ConvertOptions(strings_can_be_null=True)
     try:
-        return pacsv.read_csv(
-            path,
-            read_options=read,
-            parse_options=pacsv.ParseOptions(delimiter=delimiter),
-            convert_options=convert,
-        )
-    except pa.ArrowInvalid:
-        pass  # maybe quoted fields spanning lines: the slower reader below handles them
-    try:
-        return pacsv.read_csv(
-            path,
-            read_options=read,
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=convert,
-        )
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=read,
+                parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                convert_options=convert,
+            )
+        except pa.ArrowInvalid:
+            # maybe quoted fields spanning lines: the slower reader handles them
+            table = pacsv.read_csv(
+                path,
+                read_options=read,
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                convert_options=convert,
+            )
     except (pa.ArrowInvalid, UnicodeDecodeError) as err:
         msg = _first_line(err)
+        if "Empty CSV file" in msg:
+            raise InputError(f"{path}: no data (a blank file, or a header with no rows)") from err
         if "UTF8" in msg or "utf" in msg.lower() or isinstance(err, UnicodeDecodeError):
             msg += " (try --encoding latin-1)"
         raise InputError(f"{path}: cannot read CSV: {msg}") from err
     except (pa.ArrowException, OSError, LookupError) as err:
         raise InputError(f"{path}: cannot read CSV: {_first_line(err)}") from err
+    _check_csv_table(path, table, delimiter)
+    return table
+
+
+def _arrow_encoding(name: str) -> str:
+    """Normalize an encoding name (``utf-8`` -> Arrow's fast ``utf8``); reject unknown ones."""
+    try:
+        canonical = codecs.lookup(name).name
+    except LookupError:
+        raise UsageError(f"--encoding: unknown encoding {name!r}") from None
+    return "utf8" if canonical == "utf-8" else canonical
+
+
+def _check_csv_table(path: Path, table: pa.Table, delimiter: str) -> None:
+    """Catch CSVs that parsed but cannot mean what the user wants: bytes that are not text
+    in the given encoding, or a header that is one column because the delimiter is wrong."""
+    for field in table.schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            raise InputError(
+                f"{path}: column {field.name!r} is not valid UTF-8 text "
+                "(try --encoding latin-1, or the encoding the file was written in)"
+            )
+    if table.num_columns == 1 and delimiter == ",":
+        name = table.column_names[0]
+        for other in (";", "\t", "|"):
+            if other in name:
+                shown = "\\t" if other == "\t" else other
+                raise InputError(
+                    f"{path}: the header is a single column {name!r}; "
+                    f"is the delimiter {shown!r}? (use --delimiter '{shown}')"
+                )
 
 
 def read_parquet(path: Path) -> pa.Table:
     """Read a Parquet file, or every Parquet file under a directory as one table."""
-    if path.is_dir() and not any(
+    is_dir = path.is_dir()
+    if is_dir and not any(
         p.is_file() and p.name.lower().endswith(PARQUET_SUFFIXES) for p in path.rglob("*")
     ):
         raise InputError(f"{path}: directory holds no .parquet files")
     try:
-        if path.is_dir():
+        if is_dir:
             return pq.read_table(path)
         with pq.ParquetFile(path) as one:  # a file: no need to import pyarrow.dataset
             return one.read()
     except (pa.ArrowException, OSError) as err:
-        raise InputError(f"{path}: cannot read Parquet: {_first_line(err)}") from err
+        hint = ""
+        if is_dir and isinstance(err, pa.ArrowInvalid | pa.ArrowTypeError):
+            hint = " (the files of a directory must share one schema)"
+        raise InputError(f"{path}: cannot read Parquet: {_first_line(err)}{hint}") from err
 
 
 def load(source: Any, *, role: str, delimiter: str = ",", encoding: str = "utf8") -> Loaded:
@@ -163,16 +202,23 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
     half-written one where the old file stood.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(21, "is a directory")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise OutputError(f"{target}: cannot write: {err.strerror or err}") from err
     try:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise OutputError(f"{target}: cannot write: {err.strerror or err}") from err
         raise
 
 

@@ -55,6 +55,12 @@ def sturges_edges(lo: float, hi: float, n: int) -> FloatArray:
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
         return np.linspace(lo, hi, 2)
+    if not math.isfinite(hi - lo):  # a range beyond float64 (say -1e308 to 1e308)
+        bins = max(math.ceil(math.log2(n) + 1.0), 1)
+        t = np.linspace(0.0, 1.0, bins + 1)
+        edges: FloatArray = 2.0 * (lo / 2 + t * (hi / 2 - lo / 2))
+        edges[0], edges[-1] = lo, hi
+        return edges
     width = (hi - lo) / (math.log2(n) + 1.0)
     bins = max(math.ceil((hi - lo) / width), 1)
     return np.linspace(lo, hi, bins + 1)
