@@ -367,3 +367,25 @@ def test_result_round_trips_through_json():
     again = Result.from_dict(data)
     assert again.performance == data["performance"]
     assert again.prediction_drift == data["prediction_drift"]
+
+
+def test_model_columns_alone_are_a_check():
+    rng = np.random.default_rng(20)
+    ref, cur = frame(rng, flip=0.1, n=5000), frame(rng, flip=0.1, n=5000)
+    cols = ["y", "pred", "proba"]
+    result = compare(ref[cols], cur[cols], **ROLES)
+    assert result.columns == [] and result.dataset_drift.total_columns == 0
+    assert result.exit_code == 0, result.verdict.reasons
+    assert "6 model metrics within their limits" in result.verdict.reasons
+    assert "no prediction drift" in result.verdict.reasons
+
+
+def test_passing_verdict_says_performance_was_not_checked():
+    rng = np.random.default_rng(21)
+    ref, cur = frame(rng, flip=0.1), frame(rng, flip=0.1)
+    result = compare(ref, cur.drop(columns="y"), **ROLES)
+    assert result.exit_code == 0
+    assert any(
+        r.startswith("performance not checked: current has no target column 'y'")
+        for r in result.verdict.reasons
+    )

@@ -80,6 +80,19 @@ def decide(result: Result, fail_on: list[str]) -> Verdict:
         exit_code=EXIT_PASSED,
         reasons=[
             f"{dd.drifted_columns} of {dd.total_columns} tested columns drifted "
-            f"({dd.share:.0%}, below the dataset drift threshold of {dd.threshold:.0%})"
+            f"({dd.share:.0%}, below the dataset drift threshold of {dd.threshold:.0%})",
+            *_model_notes(result),
         ],
     )
+
+
+def _model_notes(result: Result) -> list[str]:
+    """What the model checks found when nothing breached (nothing without model columns)."""
+    perf, notes = result.performance, []
+    if perf and perf.get("skipped_reason"):
+        notes.append(f"performance not checked: {perf['skipped_reason']}")
+    elif perf and perf.get("metrics"):
+        notes.append(f"{len(perf['metrics'])} model metrics within their limits")
+    if result.prediction_drift and result.prediction_drift.get("columns"):
+        notes.append("no prediction drift")
+    return notes
