@@ -475,3 +475,13 @@ def test_field_docs_come_from_the_source():
     docs = config.field_docs(Settings)
     assert docs["drift_share"].startswith("Dataset drift when")
     assert set(docs) >= {f.name for f in dataclasses.fields(Settings)} - {"sources"}
+
+
+def test_library_reads_the_config_through_resolve(tmp_path):
+    path = tmp_path / "driftcli.toml"
+    path.write_text('[columns.x]\ntest = "psi"\nthreshold = 0.3\n')
+    ref, cur = small_frames()
+    result = compare(ref, cur, config.resolve(config_path=path).settings, fail_on=["never"])
+    assert result.column("x").test == "psi" and result.column("x").threshold == 0.3
+    plain = compare(ref, cur, column_overrides={"x": {"test": "psi"}}, fail_on=["never"])
+    assert plain.column("x").test == "psi"

@@ -505,3 +505,13 @@ def test_every_config_key_is_documented_in_the_readme():
     for cls, prefix in ((config.NotifySettings, "notify"), (config.EmailSettings, "notify.email")):
         for f in config._configurable(cls):
             assert f"`{prefix}.{config._toml_key(f.name)}`" in section, f.name
+
+
+def test_an_unexpected_delivery_error_is_only_a_warning(result, monkeypatch, capsys):
+    def broken(*args: Any) -> None:
+        raise ValueError("bad payload")
+
+    monkeypatch.setattr("driftcli.notify.post_webhook", broken)
+    sent = notify(result, NotifySettings(webhook="http://127.0.0.1:1/x", attempts=2), backoff=0)
+    assert sent == {"webhook": False}
+    assert "ValueError: bad payload" in capsys.readouterr().err

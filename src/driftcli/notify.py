@@ -62,7 +62,10 @@ def _drifted_lines(result: Result) -> list[str]:
     cols = sorted((c for c in result.columns if c.drift), key=sort_key)
     lines = []
     for c in cols[:MAX_LISTED]:
-        decisive = c.p_value_adjusted or c.p_value if c.output == "p_value" else c.statistic
+        if c.output == "p_value":
+            decisive = c.p_value if c.p_value_adjusted is None else c.p_value_adjusted
+        else:
+            decisive = c.statistic
         label = "p" if c.output == "p_value" else "stat"
         lines.append(f"{c.name}: {c.test} {label}={fmt(decisive)} ({c.severity})")
     if len(cols) > MAX_LISTED:
@@ -144,7 +147,7 @@ def retry(
             error = str(exc)
             if not exc.retry:
                 break
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # any delivery problem is a warning, never a new exit code
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return error
 

@@ -161,6 +161,13 @@ class Settings:
                 f"min_rows_action must be one of {', '.join(MIN_ROWS_ACTIONS)}, "
                 f"got {self.min_rows_action!r}"
             )
+        try:  # the library accepts plain dicts: {"income": {"test": "psi"}}
+            self.column_overrides = {
+                str(k): v if isinstance(v, ColumnOverride) else ColumnOverride(**v)
+                for k, v in self.column_overrides.items()
+            }
+        except TypeError as exc:
+            raise UsageError(f"column_overrides: {exc}") from None
         for name, ov in self.column_overrides.items():
             where = f"{ov.source}: " if ov.source else ""
             if ov.test is not None:

@@ -94,8 +94,14 @@ def suites(result: Result) -> list[Suite]:
     perf = result.performance
     if perf:
         suite = Suite("driftcli.performance")
-        for metric in perf.get("metrics", []):
-            suite.cases.append(_metric_case(metric, perf.get("breaches", [])))
+        metrics = perf.get("metrics", [])
+        breaches = [str(b) for b in perf.get("breaches", [])]
+        for metric in metrics:
+            suite.cases.append(_metric_case(metric, breaches))
+        names = [str(m.get("name")) + " " for m in metrics]
+        other = [b for b in breaches if not b.startswith(tuple(names))]
+        if other:  # a breach that belongs to no metric row still shows as a failure
+            suite.cases.append(Case("performance", failure=("performance", "; ".join(other), "")))
         if not suite.cases and perf.get("skipped_reason"):
             suite.cases.append(Case("performance", skipped=str(perf["skipped_reason"])))
         out.append(suite)
@@ -122,7 +128,7 @@ def _metric_case(metric: dict[str, Any], breaches: list[Any]) -> Case:
         f"change={fmt(metric.get('change'))} relative_change={fmt(metric.get('relative_change'))}"
     )
     if metric.get("breached"):
-        mine = [str(b) for b in breaches if str(b).startswith(name)]
+        mine = [str(b) for b in breaches if str(b).startswith(name + " ")]
         return Case(name, failure=("performance", "; ".join(mine) or f"{name} breached", detail))
     return Case(name, output=detail)
 
