@@ -242,8 +242,17 @@ def test_row_order_changes_no_result(case: Case, seed: int) -> None:
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(case=cases, fmt=st.sampled_from(("parquet", "csv")), same=st.booleans())
-def test_cli_exit_codes_and_json(cli: Any, case: Case, fmt: str, same: bool) -> None:
+@given(
+    case=cases,
+    fmt=st.sampled_from(("parquet", "csv")),
+    same=st.booleans(),
+    min_rows=st.sampled_from(((), ("--min-rows", "0"))),
+)
+def test_cli_exit_codes_and_outputs(
+    cli: Any, case: Case, fmt: str, same: bool, min_rows: tuple[str, ...]
+) -> None:
+    """Exit 0/1 with strict JSON and every report written, or exit 2 with one line and no
+    report file at all."""
     ref, cur = build(case)
     if same:
         cur = ref
@@ -258,14 +267,18 @@ def test_cli_exit_codes_and_json(cli: Any, case: Case, fmt: str, same: bool) -> 
                 df.to_parquet(path, index=False)
             paths.append(path)
         out = d / "result.json"
-        run = cli("compare", *paths, "--json", out)
+        reports = [d / "report.html", d / "junit.xml", d / "summary.md"]
+        writers = ["--html", reports[0], "--junit", reports[1], "--markdown", reports[2]]
+        run = cli("compare", *paths, "--json", out, *writers, *min_rows)
         assert run.code in (0, 1, 2)
         assert "Traceback" not in run.err and "internal error" not in run.err, run.err
         event(f"cli: exit {run.code}")
         if run.code == 2:
             assert run.err.startswith("driftcli: error: ") and run.err.count("\n") == 1
-            assert not out.exists() and list(d.glob(".result.json*")) == []
+            assert not out.exists() and not any(r.exists() for r in reports)
+            assert list(d.glob(".*.tmp")) == []
             return
+        assert all(r.stat().st_size > 0 for r in reports)
         data = strict_loads(out.read_text(encoding="utf-8"))
         check_contract(data)
         assert data["verdict"]["exit_code"] == run.code

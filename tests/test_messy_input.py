@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -445,28 +446,22 @@ def test_only_infinite_values_skip_the_column(cli, tmp_path):
     assert col(data, "num")["skipped_reason"] == "no non-missing values in current"
 
 
-def _small_rows_allowed() -> dict[str, Any]:
-    """Options that let a one-row side through a minimum-row setting, if there is one."""
-    names = Settings.__dataclass_fields__
-    return {"min_rows": 1} if "min_rows" in names else {}
-
-
 def test_one_row_on_a_side(cli, tmp_path, good_csv):
     one = tmp_path / "one.csv"
     one.write_text("num,cat\n0.25,red\n")
     run, out = compare_cli(cli, tmp_path, good_csv, one)
-    min_rows = getattr(Settings(), "min_rows", 0)
-    if min_rows > 1:  # below the minimum the check cannot run: exit 2, never a silent pass
-        assert_error(run, out, "one.csv", "1 rows", "min_rows")
-    else:
-        ok_json(run, out)
+    # below the minimum (default 100 rows) the check cannot run: exit 2, never a silent pass
+    assert_error(run, out, "one.csv", "1 rows", "min_rows")
+    run, out = compare_cli(cli, tmp_path, good_csv, one, "--min-rows", "1")
+    data = ok_json(run, out)
+    assert col(data, "num")["current"]["rows"] == 1
 
-    result = compare(good_csv, one, **_small_rows_allowed())
+    result = compare(good_csv, one, min_rows=1)
     data = strict_json(json.dumps(result.to_dict(), allow_nan=False))
     num = col(data, "num")
     assert num["current"]["rows"] == 1 and num["current"]["std"] == 0.0
     assert num["p_value"] is not None and 0 <= num["p_value"] <= 1
-    result = compare(one, one, **_small_rows_allowed())
+    result = compare(one, one, min_rows=1)
     assert result.drifted == [] and result.exit_code == 0
 
 
@@ -692,3 +687,67 @@ def test_failure_keeps_an_existing_json_file_intact(cli, tmp_path, good_csv):
     run = cli("compare", good_csv, tmp_path / "missing.csv", "--json", out)
     assert run.code == 2
     assert out.read_text() == '{"old": true}'
+
+
+# -- every writer ------------------------------------------------------------------------
+
+WRITERS = {
+    "--json": "result.json",
+    "--html": "report.html",
+    "--junit": "junit.xml",
+    "--markdown": "summary.md",
+    "--prometheus": "drift.prom",
+}
+
+
+def _writer_args(d: Path) -> list[Any]:
+    args: list[Any] = []
+    for flag, name in WRITERS.items():
+        args += [flag, d / name]
+    return args
+
+
+def test_no_writer_leaves_a_file_behind_on_failure(cli, tmp_path, good_csv):
+    out = tmp_path / "out"
+    (tmp_path / "empty.csv").write_text("")
+    for bad in (tmp_path / "missing.csv", tmp_path / "empty.csv"):
+        run = cli("compare", good_csv, bad, *_writer_args(out))
+        assert run.code == 2 and run.err.count("\n") == 1, run.err
+        left = sorted(p.name for p in out.iterdir()) if out.exists() else []
+        # by design the Prometheus textfile records the failed run (exit code 2) for alerting:
+        # a complete file, never a partial one; every report file is absent
+        assert left in ([], ["drift.prom"]), left
+        if left:
+            assert "driftcli_exit_code 2" in (out / "drift.prom").read_text().splitlines()
+
+
+def test_every_writer_survives_hostile_names(cli, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    names = [*NASTY, "line\nbreak", "tab\there", "pipe|col", "x]]>y", "back\\slash"]
+    rng = np.random.default_rng(10)
+    ref = pd.DataFrame({n: rng.normal(size=N) for n in names})
+    cur = ref.assign(**{names[1]: ref[names[1]] + 3})  # the <script> column drifts
+    ref_p, cur_p = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+    ref.to_parquet(ref_p, index=False)
+    cur.to_parquet(cur_p, index=False)
+    out = tmp_path / "out"
+    run = cli("compare", ref_p, cur_p, "--fail-on", "column", *_writer_args(out))
+    assert run.code == 1, run.err
+    data = strict_json((out / "result.json").read_text(encoding="utf-8"))
+    assert [c["name"] for c in data["columns"]] == names
+
+    cases = [c.get("name") for c in ET.parse(out / "junit.xml").iter("testcase")]
+    assert set(names) <= set(cases)
+
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html  # escaped wherever it appears
+    assert html.count("</script>") == html.count("<script")  # no tag closed by data
+
+    for line in (out / "drift.prom").read_text(encoding="utf-8").splitlines():
+        assert line.startswith("#") or re.fullmatch(r"[a-z_]+(\{.*\})? \S+", line), line
+
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert "<script>" not in md
+    table_rows = [line for line in md.splitlines() if line.startswith("| ")]
+    assert all(line.rstrip().endswith("|") for line in table_rows)  # no row split by a name
