@@ -437,6 +437,21 @@ def test_infinite_values_are_counted_and_excluded(cli, tmp_path):
     assert num["statistic"] is not None and math.isfinite(num["statistic"])
 
 
+def test_extreme_finite_values(cli, tmp_path):
+    """A range wider than float64 (±1e308) is neither a crash nor warnings on stderr."""
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    base = frame(1)
+    base.to_csv(cur, index=False)
+    base.assign(num=[1e308, -1e308, *base["num"][2:]]).to_csv(ref, index=False)
+    run, out = compare_cli(cli, tmp_path, ref, cur, "--stattest", "psi")
+    data = ok_json(run, out)
+    assert run.err == ""
+    num = col(data, "num")
+    std = num["reference"]["std"]
+    assert num["reference"]["max"] == 1e308 and (std is None or math.isfinite(std))
+    assert num["statistic"] is not None
+
+
 def test_only_infinite_values_skip_the_column(cli, tmp_path):
     ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
     frame(1).to_csv(ref, index=False)

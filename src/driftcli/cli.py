@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -449,7 +450,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        code = app(args=args, prog_name="driftcli", standalone_mode=False)
+        with warnings.catch_warnings():
+            if not debug:  # numpy/scipy numeric warnings (overflow, ...) are not for users:
+                warnings.simplefilter("ignore", RuntimeWarning)  # non-finite results are null
+            code = app(args=args, prog_name="driftcli", standalone_mode=False)
     except _CLICK_EXIT as exc:
         code = exc.exit_code
     except _CLICK_ERROR as exc:
