@@ -513,7 +513,7 @@ def test_500k_distinct_strings_are_id_like_and_fast(id_files):
     assert elapsed < 5, f"id-like detection took {elapsed:.1f}s"  # measured ~0.4 s
 
 
-def test_500k_distinct_strings_forced_categorical_stay_bounded(id_files):
+def test_500k_distinct_strings_forced_categorical_stay_bounded(id_files, tmp_path):
     ref, cur = id_files
     result = compare(ref, cur, categorical=["user"])
     user = result.column("user")
@@ -526,6 +526,11 @@ def test_500k_distinct_strings_forced_categorical_stay_bounded(id_files):
     assert user.categories["other"]["categories"] >= 500_000 - top
     text = json.dumps(result.to_dict(), allow_nan=False)
     assert len(text) < 100_000, f"JSON of {len(text):,} bytes for one high-cardinality column"
+    from driftcli.render import html as html_view
+
+    html = tmp_path / "report.html"
+    html_view.write(result, html)
+    assert html.stat().st_size < 5_000_000  # the report embeds the bounded result, no data
 
 
 @pytest.fixture(scope="module")
@@ -542,10 +547,13 @@ def wide_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_2000_columns_finish_and_the_table_is_capped(cli, tmp_path, wide_files):
     ref, cur = wide_files
     start = time.perf_counter()
-    run, out = compare_cli(cli, tmp_path, ref, cur)
+    md = tmp_path / "summary.md"
+    run, out = compare_cli(cli, tmp_path, ref, cur, "--markdown", md)
     elapsed = time.perf_counter() - start
     data = ok_json(run, out)
     assert data["dataset_drift"]["total_columns"] == 2000
+    text = md.read_text(encoding="utf-8")  # a PR comment: GitHub allows 65,536 characters
+    assert len(text) < 30_000 and "more (the JSON and HTML reports list all)" in text
     assert len(data["columns"]) == 2000
     assert elapsed < 60, f"2,000 columns took {elapsed:.1f}s"  # measured ~6 s on 2 cores
     shown = [line for line in run.out.splitlines() if line.startswith("feature_")]

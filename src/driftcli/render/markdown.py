@@ -50,8 +50,19 @@ def _column_row(col: ColumnResult) -> str:
     )
 
 
+#: Rows per table or list before "+N more": a pull-request comment must stay well under
+#: GitHub's limit of 65,536 characters however wide the data. JSON and HTML list every column.
+MAX_ROWS = 50
+
+
+def _more(total: int) -> list[str]:
+    hidden = total - MAX_ROWS
+    return ["", f"*... +{hidden} more (the JSON and HTML reports list all)*"] if hidden > 0 else []
+
+
 def _table(cols: list[ColumnResult]) -> list[str]:
-    return [_row(COLUMN_HEAD), _row(["---"] * len(COLUMN_HEAD)), *map(_column_row, cols)]
+    rows = map(_column_row, cols[:MAX_ROWS])
+    return [_row(COLUMN_HEAD), _row(["---"] * len(COLUMN_HEAD)), *rows, *_more(len(cols))]
 
 
 def _performance(perf: dict[str, Any]) -> list[str]:
@@ -113,8 +124,8 @@ def dumps(result: Result) -> str:
         ]
     if skipped:
         lines += [f"**Not tested ({len(skipped)}):**", ""]
-        lines += [f"- {escape(c.name)}: {escape(c.skipped_reason)}" for c in skipped]
-        lines.append("")
+        lines += [f"- {escape(c.name)}: {escape(c.skipped_reason)}" for c in skipped[:MAX_ROWS]]
+        lines += [*_more(len(skipped)), ""]
     sc = result.schema_changes
     changes = [f"- missing from current: {escape(n)}" for n in sc.missing_in_current]
     changes += [f"- new in current: {escape(n)}" for n in sc.new_in_current]
@@ -123,7 +134,7 @@ def dumps(result: Result) -> str:
         for t in sc.type_changed
     ]
     if changes:
-        lines += ["### Schema changes", "", *changes, ""]
+        lines += ["### Schema changes", "", *changes[:MAX_ROWS], *_more(len(changes)), ""]
     if result.performance:
         lines += _performance(result.performance)
     lines.append(f"<sub>driftcli {escape(result.driftcli_version)} · {result.generated_at}</sub>")
