@@ -57,7 +57,7 @@ QUANTILE_LABELS = {
 
 
 class ReportError(DriftcliError):
-    """The report cannot be rendered (templates missing from the installation)."""
+    """The report cannot be rendered or written (templates missing, unwritable path)."""
 
 
 # --------------------------------------------------------------------------- templates
