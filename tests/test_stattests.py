@@ -559,6 +559,12 @@ def test_t_test_ill_conditioned() -> None:
     np.testing.assert_allclose([got.statistic, got.p_value], [raw.statistic, raw.pvalue], 1e-4)
 
 
+def test_t_test_variance_underflow() -> None:
+    """Found by hypothesis: the variance of [0, 3.8e-303] underflows to 0 and scipy says NaN."""
+    tiny = [0.0, 3.833242808985314e-303]
+    assert REGISTRY["t_test"].run(ColumnPair.numeric(tiny, tiny)).p_value == 1.0
+
+
 def test_t_test_constant_sides_that_differ() -> None:
     out = REGISTRY["t_test"].run(ColumnPair.numeric([1.0] * 5, [2.0] * 5))
     assert out.p_value == 0.0 and out.statistic == math.inf

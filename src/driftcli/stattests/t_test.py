@@ -16,7 +16,7 @@ class WelchTTest(StatTest):
     -----
     t = (mean_ref - mean_cur) / sqrt(s_ref²/n_ref + s_cur²/n_cur) with Welch–Satterthwaite
     degrees of freedom, as ``scipy.stats.ttest_ind(equal_var=False)``. Two constant sides
-    give p = 1 when equal and p = 0 when not.
+    give p = 1 when equal and p = 0 when not; a side with a single value gives p = 1.
 
     Examples
     --------
@@ -35,8 +35,12 @@ class WelchTTest(StatTest):
         from scipy import stats  # here, not on top: ~1 s to import
 
         r, c = pair.ref, pair.cur
-        if r.size < 2 or c.size < 2 or (r[0] == r[-1] and c[0] == c[-1]):
-            same = bool(r.size and c.size and r.mean() == c.mean())
-            return Outcome(0.0 if same else math.inf, 1.0 if same else 0.0)
-        res = stats.ttest_ind(r, c, equal_var=False)
-        return Outcome(float(res.statistic), float(res.pvalue))
+        if r.size < 2 or c.size < 2:
+            return Outcome(0.0, 1.0)  # no variance estimate on a single-value side
+        if not (r[0] == r[-1] and c[0] == c[-1]):
+            res = stats.ttest_ind(r, c, equal_var=False)
+            if math.isfinite(res.pvalue):
+                return Outcome(float(res.statistic), float(res.pvalue))
+        # constant sides, or variances that underflow to 0 (values ~1e-300): t = d / 0
+        same = bool(r.mean() == c.mean())
+        return Outcome(0.0 if same else math.inf, 1.0 if same else 0.0)
