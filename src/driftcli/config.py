@@ -772,6 +772,8 @@ def starter_config() -> str:
     ]
     for cls, f in top_level_fields().values():
         out.extend(_template_key(cls, f))
+        if f.name == "columns":
+            out.append('# (write it as `select = [...]` in a file with [columns."name"] tables)')
         out.append("")
     out += [
         "# Per-column overrides: test, threshold, kind (numeric|categorical), ignore.",
