@@ -485,3 +485,23 @@ def test_library_reads_the_config_through_resolve(tmp_path):
     assert result.column("x").test == "psi" and result.column("x").threshold == 0.3
     plain = compare(ref, cur, column_overrides={"x": {"test": "psi"}}, fail_on=["never"])
     assert plain.column("x").test == "psi"
+
+
+def test_a_field_added_to_settings_is_configurable_at_once(tmp_path, monkeypatch):
+    """Keys and their types come from the dataclass fields: no list to keep in sync."""
+
+    @dataclasses.dataclass
+    class Extended(Settings):
+        new_knob: int = 3
+        """A knob another feature adds."""
+
+    monkeypatch.setattr(config, "Settings", Extended)
+    path = tmp_path / "driftcli.toml"
+    path.write_text("new_knob = 5\n")
+    eff = config.resolve({}, path)
+    assert isinstance(eff.settings, Extended) and eff.settings.new_knob == 5
+    assert config.resolve({"new_knob": 7}, path).settings.new_knob == 7
+    assert "# new_knob = 3" in config.starter_config()
+    path.write_text("new_knob = 'five'\n")
+    with pytest.raises(ConfigError, match=r"driftcli.toml:1: new_knob: expected an integer"):
+        config.resolve({}, path)
