@@ -135,12 +135,13 @@ def numeric_side(col: pa.ChunkedArray) -> NumericSide:
     # distribution test tolerates; a safe cast would refuse them. Text stays a safe cast.
     exact = family(col.type) == "string"
     arr = pc.cast(col, pa.float64(), safe=exact)
-    values = np.asarray(arr.fill_null(np.nan).to_numpy(), dtype=np.float64)
-    nan = np.isnan(values)
-    inf = np.isinf(values)
-    finite = values[~(nan | inf)]
+    values = np.asarray(arr.to_numpy(), dtype=np.float64)  # nulls of a float array -> NaN
+    keep = np.isfinite(values)
+    finite = values[keep]  # a copy, sorted in place below
+    excluded = values.size - finite.size
+    nan = int(np.count_nonzero(np.isnan(values))) if excluded else 0
     finite.sort()
-    return NumericSide(finite, int(nan.sum()), int(inf.sum()))  # nulls became NaN above
+    return NumericSide(finite, nan, excluded - nan)  # nulls counted as NaN
 
 
 def category_counts(col: pa.ChunkedArray) -> tuple[dict[str, int], int]:
