@@ -19,11 +19,13 @@ from driftcli.stattests.base import (
 def wasserstein_sorted(u: FloatArray, v: FloatArray) -> float:
     """W1 of two sorted samples: integral |F_u - F_v| dx, as ``scipy.stats.wasserstein_distance``.
 
-    The sides arrive sorted, so the merge is a stable sort of two runs (linear time) and the
-    CDFs come from binary searches instead of scipy's argsort of the concatenation.
+    The sides arrive sorted, so they are merged in linear time (:func:`cdf_gaps`) instead of
+    scipy's argsort of the concatenation.
     """
     gaps, widths = cdf_gaps(u, v)
-    return float(np.sum(np.abs(gaps) * widths))
+    np.abs(gaps, out=gaps)  # in place: two fewer temporaries of len(u) + len(v) floats
+    gaps *= widths
+    return float(np.sum(gaps))
 
 
 @register
