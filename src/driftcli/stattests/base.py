@@ -232,23 +232,18 @@ class ColumnPair:
 def cdf_gaps(u: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``F_u - F_v`` on each interval between consecutive pooled values, and the interval widths.
 
-    Both samples arrive sorted, so they are merged rather than sorted: one binary search per
-    ``v`` value finds its place in the stable merge of ``[u, v]``, and the CDFs are running
-    counts of which side each pooled value came from. Same numbers as the argsort of the
-    concatenation in ``scipy.stats.wasserstein_distance`` and ``energy_distance``. Within a run
-    of tied values only the last gap is the CDF difference; the others sit on zero-width
-    intervals and contribute nothing to any integral.
+    Both samples arrive sorted, so the stable argsort of their concatenation is a merge of two
+    runs (linear time), and the CDFs are running counts of which side each pooled value came
+    from, with no binary searches. The pooled order is the one of
+    ``scipy.stats.wasserstein_distance`` and ``energy_distance``. Within a run of tied values
+    only the last gap is the CDF difference; the others sit on zero-width intervals and
+    contribute nothing to any integral.
     """
     n, m = u.size, v.size
-    at = np.searchsorted(u, v, side="right")  # where each v value lands: after the u values <= it
-    at += np.arange(m)
-    from_u = np.ones(n + m, dtype=bool)
-    from_u[at] = False
-    pooled = np.empty(n + m, dtype=np.float64)
-    pooled[at] = v
-    pooled[from_u] = u
-    widths = np.diff(pooled)
-    cu = np.cumsum(from_u[:-1], dtype=np.int64)  # u values among the first i + 1 pooled
+    both = np.concatenate([u, v])
+    order = np.argsort(both, kind="stable")  # ties: u values first, as searchsorted "right"
+    widths = np.diff(both[order])
+    cu = np.cumsum(order[:-1] < n, dtype=np.int64)  # u values among the first i + 1 pooled
     cv = np.arange(1, n + m, dtype=np.int64)
     cv -= cu
     gaps = cu / n
