@@ -243,7 +243,9 @@ def cdf_gaps(u: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray]:
     both = np.concatenate([u, v])
     order = np.argsort(both, kind="stable")  # ties: u values first, as searchsorted "right"
     widths = np.diff(both[order])
-    cu = np.cumsum(order[:-1] < n, dtype=np.int64)  # u values among the first i + 1 pooled
+    from_u = order[:-1] < n
+    del both, order  # two arrays of n + m values fewer held while the CDFs are built
+    cu = np.cumsum(from_u, dtype=np.int64)  # u values among the first i + 1 pooled
     cv = np.arange(1, n + m, dtype=np.int64)
     cv -= cu
     gaps = cu / n
