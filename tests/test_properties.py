@@ -89,8 +89,8 @@ class CategoricalCase:
         return [f"cat{i}" for i in range(self.k)]
 
     def probs(self, flipped: bool = False) -> np.ndarray:
-        """Geometric shares (each category half as common as the previous), or reversed."""
-        w = 0.5 ** np.arange(self.k)
+        """Geometric shares (each category 0.3 times as common as the previous), or reversed."""
+        w = 0.3 ** np.arange(self.k)
         w = w / w.sum()
         return w[::-1] if flipped else w
 
