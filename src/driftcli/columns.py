@@ -103,7 +103,10 @@ def infer_kind(
         return Typed(Kind.NUMERIC)
     if fam == "boolean":
         return Typed(Kind.CATEGORICAL)
-    distinct = int(pc.count_distinct(_decoded(ref), mode="only_valid").as_py())
+    if pa.types.is_null(ref.type):  # all missing in the reference: no kernel for the null type
+        distinct = 0
+    else:
+        distinct = int(pc.count_distinct(_decoded(ref), mode="only_valid").as_py())
     if fam == "integer":
         return Typed(Kind.CATEGORICAL if distinct <= max_int_categories else Kind.NUMERIC)
     valid = len(ref) - ref.null_count
