@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -188,6 +189,7 @@ class Run:
     """One timed child process."""
 
     seconds: float
+    cpu_seconds: float
     peak_mib: float
     exit_code: int
 
@@ -199,7 +201,7 @@ def driftcli_command() -> list[str]:
 
 
 def run_once(cmd: list[str]) -> tuple[Run, str]:
-    """Run ``cmd``; wall time, the child's peak RSS and exit code, and its stderr."""
+    """Run ``cmd``; wall time, CPU time, the child's peak RSS and exit code, and its stderr."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
@@ -210,7 +212,8 @@ def run_once(cmd: list[str]) -> tuple[Run, str]:
         stderr = err.read().decode(errors="replace")
     # ru_maxrss is in KiB on Linux, in bytes on macOS.
     scale = 1 / 1024 / 1024 if sys.platform == "darwin" else 1 / 1024
-    return Run(seconds, usage.ru_maxrss * scale, proc.returncode), stderr
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, cpu, usage.ru_maxrss * scale, proc.returncode), stderr
 
 
 def summary(out: Path) -> str:
@@ -235,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--generate-only", action="store_true", help="write the data files and exit"
     )
+    parser.add_argument(
+        "--command",
+        help="how to start driftcli, e.g. 'python -m driftcli' (default: the driftcli script)",
+    )
     parser.add_argument("extra", nargs="*", help="extra arguments for driftcli compare (after --)")
     args = parser.parse_args(argv)
 
@@ -246,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
-        cmd = [*driftcli_command(), "compare", str(ref), str(cur), "--json", str(out), *args.extra]
+        start = shlex.split(args.command) if args.command else driftcli_command()
+        cmd = [*start, "compare", str(ref), str(cur), "--json", str(out), *args.extra]
         print("$ " + " ".join(cmd))
         for i in range(args.repeat):
             run, stderr = run_once(cmd)
@@ -258,15 +266,21 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(out))
 
     print(f"\n{args.rows:,} rows x {args.numeric + args.categorical} columns per side")
-    print(f"{'run':>5}  {'wall s':>8}  {'peak RSS MiB':>12}  {'exit':>4}")
+    print(f"{'run':>5}  {'wall s':>8}  {'cpu s':>7}  {'peak RSS MiB':>12}  {'exit':>4}")
     for i, run in enumerate(runs, start=1):
-        print(f"{i:>5}  {run.seconds:>8.2f}  {run.peak_mib:>12.0f}  {run.exit_code:>4}")
+        print(
+            f"{i:>5}  {run.seconds:>8.2f}  {run.cpu_seconds:>7.2f}  {run.peak_mib:>12.0f}"
+            f"  {run.exit_code:>4}"
+        )
     if len(runs) > 1:
         best = min(r.seconds for r in runs)
         med = statistics.median(r.seconds for r in runs)
+        cpu = statistics.median(r.cpu_seconds for r in runs)
         peak = max(r.peak_mib for r in runs)
-        print(f"{'best':>5}  {best:>8.2f}  {peak:>12.0f}")
-        print(f"{'med':>5}  {med:>8.2f}")
+        print(f"{'best':>5}  {best:>8.2f}  {'':>7}  {peak:>12.0f}")
+        print(f"{'med':>5}  {med:>8.2f}  {cpu:>7.2f}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min) after the runs: {load:.2f} on {os.cpu_count()} CPUs")
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if name in os.environ:
             print(f"note: {name}={os.environ[name]} is set")
