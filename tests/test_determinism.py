@@ -2,8 +2,8 @@
 one documented timestamp, ``generated_at`` — across repeated runs, worker-thread counts,
 concurrent calls and Python hash seeds — and the JSON keys come in a stable order.
 
-Nothing in driftcli samples (every test runs on all rows), so there is no ``--seed``;
-:func:`test_nothing_samples` keeps it that way, or reminds whoever adds sampling to add one.
+The one place that samples is chisquare's Monte Carlo p-value on sparse tables, and it draws
+from ``--seed`` (default 0); :func:`test_sampling_only_from_the_seed` keeps it that way.
 """
 
 from __future__ import annotations
@@ -177,16 +177,41 @@ def test_keys_are_stable_and_ordered(inputs):
     assert labels["categories"]["labels"] == sorted(labels["categories"]["labels"])
 
 
-def test_nothing_samples():
-    """No code path draws random numbers, so results need no seed. If sampling is ever added,
-    it must take a ``--seed`` option (issue 6) and this guard must be updated with it."""
+def test_sampling_only_from_the_seed():
+    """Random numbers are drawn only from a generator seeded with ``--seed`` (issue 6)."""
     pattern = re.compile(r"np\.random|numpy\.random|default_rng|^\s*import random|\.sample\(")
     offenders = []
     for path in sorted((ROOT / "src" / "driftcli").rglob("*.py")):
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if pattern.search(line) and not line.lstrip().startswith(("#", ">>>")):
+            comment = line.lstrip().startswith(("#", ">>>"))
+            seeded = "default_rng(pair.seed)" in line
+            if pattern.search(line) and not comment and not seeded:
                 offenders.append(f"{path.relative_to(ROOT)}:{lineno}: {line.strip()}")
-    assert offenders == [], "sampling found; add a --seed option:\n" + "\n".join(offenders)
+    assert offenders == [], "unseeded sampling found:\n" + "\n".join(offenders)
+
+
+def test_seed_makes_monte_carlo_p_values_repeatable(cli, tmp_path):
+    """Sparse categories get a Monte Carlo p-value: the same seed gives the same bytes."""
+    rng = np.random.default_rng(7)
+    shares = rng.dirichlet(np.full(20, 0.5))
+    labels = [f"c{i}" for i in range(20)]
+    ref = pd.DataFrame({"cat": rng.choice(labels, 400, p=shares)})
+    cur = pd.DataFrame({"cat": rng.choice(labels, 120, p=shares)})
+    ref.to_parquet(tmp_path / "ref.parquet")
+    cur.to_parquet(tmp_path / "cur.parquet")
+
+    def p_value(*extra: str) -> tuple[float, str]:
+        run = cli(
+            "compare", tmp_path / "ref.parquet", tmp_path / "cur.parquet", "--json", "-", *extra
+        )
+        data = json.loads(run.out)
+        return data["columns"][0]["p_value"], json.dumps(_strip(data))
+
+    first, again = p_value(), p_value("--seed", "0")
+    assert first == again
+    other = [p_value("--seed", str(s))[0] for s in (1, 2, 3)]
+    assert len({first[0], *other}) > 1  # it is a simulation, and the seed drives it
+    assert all(abs(p - first[0]) < 0.05 for p in other)  # ... of the same p-value
 
 
 def _strip(data: dict[str, Any]) -> dict[str, Any]:

@@ -180,6 +180,13 @@ def compare(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding, e.g. latin-1. [default: utf8]")
     ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Seed of the Monte Carlo p-value of chisquare on sparse tables. [default: 0]",
+        ),
+    ] = None,
     target: Annotated[
         str | None,
         typer.Option("--target", help="Target column: performance metrics and target drift."),
@@ -317,6 +324,7 @@ def compare(
         fail_on=fail_on,
         delimiter=delimiter,
         encoding=encoding,
+        seed=seed,
         target=target,
         prediction=prediction,
         proba=proba,

@@ -156,6 +156,7 @@ def analyze_column(
             why = Typed(typed.kind, f"no non-missing values in {side}")
             return skipped(name, why, ref_stats, cur_stats)
 
+    pair.seed = settings.seed
     test = choose_test(pair, settings, forced_test)
     threshold = forced_threshold or settings.threshold or test.default_threshold
     outcome = test.run(pair)

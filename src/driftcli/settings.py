@@ -104,6 +104,8 @@ class Settings:
     """CSV field delimiter."""
     encoding: str = "utf8"
     """CSV text encoding."""
+    seed: int = 0
+    """Seed of the Monte Carlo p-value of chisquare on sparse tables (same seed, same result)."""
     correction: str = "none"
     """Multiple-testing correction across p-value tests: none, bonferroni, holm or fdr_bh."""
     min_rows: int = 100

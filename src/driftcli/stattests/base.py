@@ -122,6 +122,8 @@ class ColumnPair:
         self._labels = labels
         self._ref_counts = ref_counts
         self._cur_counts = cur_counts
+        #: Seed for tests that resample (the Monte Carlo chi-square); set from ``--seed``.
+        self.seed = 0
 
     # -- constructors -------------------------------------------------------------------
     @classmethod
@@ -148,8 +150,12 @@ class ColumnPair:
 
     @classmethod
     def from_counts(cls, ref: dict[str, int], cur: dict[str, int]) -> ColumnPair:
-        """Build from category counts per side; labels are ordered by total count, then name."""
-        labels = sorted(set(ref) | set(cur), key=lambda k: (-(ref.get(k, 0) + cur.get(k, 0)), k))
+        """Build from category counts per side; labels are ordered by total count, then name.
+
+        A label counted zero times on both sides is no category at all and is dropped.
+        """
+        totals = {k: ref.get(k, 0) + cur.get(k, 0) for k in set(ref) | set(cur)}
+        labels = sorted((k for k, n in totals.items() if n > 0), key=lambda k: (-totals[k], k))
         rc = np.array([ref.get(k, 0) for k in labels], dtype=np.int64)
         cc = np.array([cur.get(k, 0) for k in labels], dtype=np.int64)
         return cls(Kind.CATEGORICAL, labels=labels, ref_counts=rc, cur_counts=cc)
