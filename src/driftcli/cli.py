@@ -98,7 +98,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
         console=Console(file=sys.stderr),
         transient=True,
     ) as bar:
-        task = bar.add_task("", total=None)
+        task = bar.add_task("reading inputs", total=None)
 
         def update(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=name)

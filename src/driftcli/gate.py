@@ -68,31 +68,35 @@ def decide(result: Result, fail_on: list[str]) -> Verdict:
     breaches = [f.message for f in found if f.condition in gating]
     if breaches:
         return Verdict(passed=False, exit_code=EXIT_BREACHED, reasons=breaches)
-    if found:
-        return Verdict(
-            passed=True,
-            exit_code=EXIT_PASSED,
-            reasons=[f"not gating ({f.condition} not in --fail-on): {f.message}" for f in found],
-        )
     dd = result.dataset_drift
+    summary = (
+        f"{dd.drifted_columns} of {dd.total_columns} tested columns drifted ({dd.share:.0%}; "
+        f"dataset drift from {dd.threshold:.0%})"
+    )
+    not_gating = [f"not gating ({f.condition} not in --fail-on): {f.message}" for f in found]
+    conditions = {f.condition for f in found}
     return Verdict(
         passed=True,
         exit_code=EXIT_PASSED,
-        reasons=[
-            f"{dd.drifted_columns} of {dd.total_columns} tested columns drifted "
-            f"({dd.share:.0%}, below the dataset drift threshold of {dd.threshold:.0%})",
-            *_model_notes(result),
-        ],
+        reasons=[summary, *not_gating, *_model_notes(result, conditions)],
     )
 
 
-def _model_notes(result: Result) -> list[str]:
-    """What the model checks found when nothing breached (nothing without model columns)."""
+def _model_notes(result: Result, conditions: set[str]) -> list[str]:
+    """What the model checks found when nothing breached (nothing without model columns).
+
+    ``conditions`` are those of the (non-gating) findings, so a note never claims "no
+    prediction drift" next to a prediction-drift finding.
+    """
     perf, notes = result.performance, []
     if perf and perf.get("skipped_reason"):
         notes.append(f"performance not checked: {perf['skipped_reason']}")
-    elif perf and perf.get("metrics"):
+    elif perf and perf.get("metrics") and "performance" not in conditions:
         notes.append(f"{len(perf['metrics'])} model metrics within their limits")
-    if result.prediction_drift and result.prediction_drift.get("columns"):
+    if (
+        result.prediction_drift
+        and result.prediction_drift.get("columns")
+        and "prediction" not in conditions
+    ):
         notes.append("no prediction drift")
     return notes
