@@ -267,3 +267,45 @@ def test_version_and_module_entry_point():
         [sys.executable, "-m", "driftcli", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == f"driftcli {driftcli.__version__}"
+
+
+def test_model_columns_that_check_nothing_are_not_a_pass():
+    """Target named but no prediction, and the only feature ignored: exit 2, not 0."""
+    ref = pd.DataFrame({"a": range(200), "y": [0, 1] * 100})
+    cur = pd.DataFrame({"a": range(200)})
+    with pytest.raises(driftcli.DriftcliError, match="nothing could be tested"):
+        driftcli.compare(ref, cur, ignore=["a"], target="y")
+
+
+def test_threshold_of_one_or_more_is_no_significance_level():
+    with pytest.raises(driftcli.UsageError, match=r"--threshold 2 is not a significance level"):
+        driftcli.compare(frame(seed=1), frame(seed=2), threshold=2)
+    same = driftcli.compare(frame(seed=1), frame(seed=1), threshold=2, stattest="psi")
+    assert same.exit_code == 0
+
+
+def test_forcing_a_kind_on_unsupported_types():
+    n = 200
+    table = pa.table(
+        {
+            "t": pa.array(range(n), pa.int32()).cast(pa.time32("s")),
+            "d": pa.array(range(n), pa.int32()).cast(pa.date32()),
+            "s": pa.array([{"a": i} for i in range(n)]),
+            "x": pa.array([float(i) for i in range(n)]),
+        }
+    )
+    result = driftcli.compare(table, table, numerical=["t", "d"])
+    assert {c.name: c.kind for c in result.columns if c.tested} == {
+        "t": "numeric",
+        "d": "numeric",
+        "x": "numeric",
+    }
+    assert result.column("s").skipped_reason.startswith("unsupported type")
+    with pytest.raises(driftcli.UsageError, match=r"column 's' .* cannot be forced"):
+        driftcli.compare(table, table, categorical=["s"])
+
+
+@pytest.mark.parametrize("key", ["top_categories", "max_int_categories", "small_sample_rows"])
+def test_count_settings_are_validated(key):
+    with pytest.raises(driftcli.UsageError, match=key.replace("_", "-")):
+        driftcli.compare(frame(), frame(), **{key: -1})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -13,8 +14,8 @@ from driftcli.columns import Typed, families_compatible, family, infer_kind
 from driftcli.drift import analyze_column, dataset_drift, skipped
 from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
 from driftcli.gate import decide
+from driftcli.performance import ModelQuality, role_columns
 from driftcli.performance import evaluate as evaluate_model
-from driftcli.performance import role_columns
 from driftcli.result import ColumnResult, DatasetDrift, DatasetInfo, Result, SchemaChanges, Verdict
 from driftcli.settings import Settings
 from driftcli.stattests.base import Kind
@@ -98,6 +99,7 @@ def compare(
         return _not_checked(settings, ref, cur, shared, schema, too_few)
 
     model = evaluate_model(ref.table, cur.table, settings)
+    type_changes: dict[str, dict[str, str]] = {}
 
     def run(name: str) -> ColumnResult:
         rc, cc = ref.table.column(name), cur.table.column(name)
@@ -107,6 +109,7 @@ def compare(
         forced_cat = name in settings.categorical or kind == "categorical"
         forced_num = name in settings.numerical or kind == "numeric"
         if not (forced_cat or forced_num) and not families_compatible(rf, cf):
+            type_changes[name] = {"column": name, "reference": rf, "current": cf}
             typed = Typed(Kind.UNSUPPORTED, f"type changed: {rf} in reference, {cf} in current")
             return skipped(name, typed, {"rows": len(rc)}, {"rows": len(cc)})
         typed = infer_kind(
@@ -137,21 +140,21 @@ def compare(
 
     columns: list[ColumnResult] = []
     workers = max(1, min(len(shared), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # scipy warns when anderson's tabulated p-value is capped; filters are process-wide and
+    # not thread-safe, so they are set once here rather than inside the worker threads.
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=workers) as pool:
+        warnings.filterwarnings("ignore", message=r"p-value (capped|floored)")
         for i, col in enumerate(pool.map(run, shared), start=1):
             columns.append(col)
             if progress is not None:
                 progress(i, len(shared), col.name)
 
-    for col in columns:
-        if col.skipped_reason and col.skipped_reason.startswith("type changed"):
-            rc, cc = ref.table.column(col.name), cur.table.column(col.name)
-            schema.type_changed.append(
-                {"column": col.name, "reference": family(rc.type), "current": family(cc.type)}
-            )
-    if not any(c.tested for c in columns) and not role_columns(settings):
-        reasons = "; ".join(f"{c.name}: {c.skipped_reason}" for c in columns[:3])
-        raise DriftcliError(f"nothing could be tested: every column was skipped ({reasons})")
+    schema.type_changed = [type_changes[n] for n in shared if n in type_changes]
+    if not any(c.tested for c in columns) and _model_checks(model) == 0:
+        why = [f"{c.name}: {c.skipped_reason}" for c in columns[:3]]
+        if model.performance and model.performance.get("skipped_reason"):
+            why.append(f"performance: {model.performance['skipped_reason']}")
+        raise DriftcliError(f"nothing could be tested ({'; '.join(why) or 'no column to compare'})")
     if settings.stattest and not any(c.test == settings.stattest for c in columns):
         raise UsageError(
             f"{settings.where('stattest')} {settings.stattest} applies to none of the "
@@ -159,22 +162,48 @@ def compare(
         )
     correction.apply(columns, settings.correction)
 
-    result = Result(
-        reference=_info(ref),
-        current=_info(cur),
-        columns=columns,
-        dataset_drift=dataset_drift(columns, settings.drift_share),
-        schema_changes=schema,
-        verdict=Verdict(passed=True, exit_code=0, reasons=[]),
-        settings=settings.to_dict(),
-        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        driftcli_version=__version__,
-    )
+    result = _result(settings, ref, cur, columns, schema)
     result.performance = model.performance
     result.target_drift = model.target_drift
     result.prediction_drift = model.prediction_drift
     result.verdict = decide(result, settings.fail_on)
     return result
+
+
+def _model_checks(model: ModelQuality) -> int:
+    """How many model checks actually ran: metrics with a current value, tested model
+    columns, and the confidence check. Zero means the model columns checked nothing."""
+    checks = 0
+    perf = model.performance
+    if perf and not perf.get("skipped_reason"):
+        checks += sum(m.get("current") is not None for m in perf.get("metrics", []))
+    for section in (model.target_drift, model.prediction_drift):
+        if section:
+            checks += sum(c.get("skipped_reason") is None for c in section.get("columns", []))
+            checks += bool(section.get("confidence"))
+    return checks
+
+
+def _result(
+    settings: Settings,
+    ref: io.Loaded,
+    cur: io.Loaded,
+    columns: list[ColumnResult],
+    schema: SchemaChanges,
+    verdict: Verdict | None = None,
+) -> Result:
+    """The result object, stamped with the version and the one time-dependent field."""
+    return Result(
+        reference=_info(ref),
+        current=_info(cur),
+        columns=columns,
+        dataset_drift=dataset_drift(columns, settings.drift_share),
+        schema_changes=schema,
+        verdict=verdict or Verdict(passed=True, exit_code=0, reasons=[]),
+        settings=settings.to_dict(),
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        driftcli_version=__version__,
+    )
 
 
 def _too_few_rows(settings: Settings, ref: io.Loaded, cur: io.Loaded) -> str | None:
@@ -203,21 +232,10 @@ def _not_checked(
     columns = [
         skipped(n, Typed(Kind.UNSUPPORTED, "not checked: too few rows"), {}, {}) for n in shared
     ]
-    return Result(
-        reference=_info(ref),
-        current=_info(cur),
-        columns=columns,
-        dataset_drift=dataset_drift(columns, settings.drift_share),
-        schema_changes=schema,
-        verdict=Verdict(
-            passed=True,
-            exit_code=0,
-            reasons=[f"not checked: {why} (min_rows_action = pass)"],
-        ),
-        settings=settings.to_dict(),
-        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        driftcli_version=__version__,
+    verdict = Verdict(
+        passed=True, exit_code=0, reasons=[f"not checked: {why} (min_rows_action = pass)"]
     )
+    return _result(settings, ref, cur, columns, schema, verdict)
 
 
 __all__ = ["DatasetDrift", "Progress", "compare"]

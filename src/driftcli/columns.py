@@ -78,6 +78,9 @@ def infer_kind(
 ) -> Typed:
     """Decide how a shared column is tested (see the module docstring for the rules)."""
     fam = family(ref.type) if family(ref.type) != "null" else family(cur.type)
+    if (categorical or numerical) and fam == "other":
+        flag = "--categorical" if categorical else "--numerical"
+        raise UsageError(f"column {name!r} ({ref.type}) cannot be forced with {flag}")
     if categorical:
         return Typed(Kind.CATEGORICAL)
     if numerical:
@@ -131,9 +134,10 @@ def numeric_side(col: pa.ChunkedArray) -> NumericSide:
     """Convert to sorted finite float64 with counts of missing (null, NaN) and ±inf."""
     col = _decoded(col)
     if family(col.type) == "datetime":
-        col = pc.cast(
-            pc.cast(col, pa.timestamp("ns")) if pa.types.is_date(col.type) else col, pa.int64()
-        )
+        if pa.types.is_date(col.type):
+            col = pc.cast(col, pa.timestamp("ns"))
+        # time32 casts only to its own 32-bit storage, every other temporal type to int64
+        col = pc.cast(col, pa.int32() if pa.types.is_time32(col.type) else pa.int64())
     # Integers beyond 2**53 (ids, epoch nanoseconds) lose precision as float64, which a
     # distribution test tolerates; a safe cast would refuse them. Text stays a safe cast.
     exact = family(col.type) == "string"

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from driftcli import stattests
 from driftcli.columns import NumericSide, Typed, category_counts, numeric_side
+from driftcli.errors import UsageError
 from driftcli.result import ColumnResult, DatasetDrift
 from driftcli.settings import Settings
 from driftcli.stattests.base import ColumnPair, Kind, Output, StatTest, quantiles_sorted
@@ -159,6 +160,12 @@ def analyze_column(
     pair.seed = settings.seed
     test = choose_test(pair, settings, forced_test)
     threshold = forced_threshold or settings.threshold or test.default_threshold
+    if test.output is Output.P_VALUE and threshold >= 1:
+        source = "threshold" if forced_threshold else settings.where("threshold")
+        raise UsageError(
+            f"{source} {threshold:g} is not a significance level for column {name!r} "
+            f"({test.name} gives a p-value); use a value below 1, or a distance --stattest"
+        )
     outcome = test.run(pair)
     decisive = outcome.p_value if test.output is Output.P_VALUE else outcome.statistic
     effect_name = "wasserstein" if typed.kind is Kind.NUMERIC else "jensenshannon"

@@ -142,6 +142,13 @@ class Settings:
             raise UsageError(f"--threshold must be > 0, got {self.threshold}")
         if not 0 < self.drift_share <= 1:
             raise UsageError(f"--drift-share must be in (0, 1], got {self.drift_share}")
+        for key, lowest in (
+            ("top_categories", 1),
+            ("max_int_categories", 0),
+            ("small_sample_rows", 0),
+        ):
+            if getattr(self, key) < lowest:
+                raise UsageError(f"{self.where(key)} must be >= {lowest}, got {getattr(self, key)}")
         if not 0 < self.id_unique_share <= 1:
             raise UsageError(f"id_unique_share must be in (0, 1], got {self.id_unique_share}")
         both = set(self.categorical) & set(self.numerical)

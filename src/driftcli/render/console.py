@@ -92,7 +92,12 @@ def render(result: Result, file: IO[str], *, show_all: bool = False) -> None:
                 col.kind,
                 col.test or "-",
                 fmt(col.statistic),
-                fmt(col.p_value),
+                fmt(col.p_value)
+                + (
+                    f" (adj. {fmt(col.p_value_adjusted)})"
+                    if col.p_value_adjusted is not None
+                    else ""
+                ),
                 fmt(col.threshold),
                 "DRIFT" if col.drift else ("skipped" if not col.tested else "no"),
                 col.severity,

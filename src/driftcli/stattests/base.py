@@ -137,14 +137,13 @@ class ColumnPair:
 
     @classmethod
     def categorical(cls, ref: npt.ArrayLike, cur: npt.ArrayLike) -> ColumnPair:
-        """Build from raw category values (None is treated as missing)."""
+        """Build from raw category values (None and NaN are treated as missing)."""
+        import pandas as pd
 
         def counts(values: npt.ArrayLike) -> dict[str, int]:
-            seen: dict[str, int] = {}
-            for v in np.asarray(values, dtype=object).ravel():
-                if v is not None:
-                    seen[str(v)] = seen.get(str(v), 0) + 1
-            return seen
+            flat = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
+            vc = flat.dropna().astype(str).value_counts()
+            return dict(zip(vc.index.tolist(), vc.to_numpy().tolist(), strict=True))
 
         return cls.from_counts(counts(ref), counts(cur))
 
