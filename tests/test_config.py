@@ -104,6 +104,31 @@ def test_pyproject_without_table_is_ignored(cli, data, workdir):
     assert settings_of(cli("compare", ref, cur, "--json", "-"))["drift_share"] == 0.5
 
 
+def test_broken_pyproject_with_a_driftcli_table_is_an_error_not_ignored(cli, data, workdir):
+    ref, cur = data
+    (workdir / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.driftcli]\ndrift_share = 0.2\nstattest = "psi\n'
+    )
+    run = cli("compare", ref, cur)
+    assert run.code == 2 and run.err.count("\n") == 1, run.err
+    assert run.err.startswith("driftcli: error: pyproject.toml:6: invalid TOML"), run.err
+    with pytest.raises(ConfigError, match=r"^pyproject.toml:6: invalid TOML"):
+        config.discover(workdir)
+
+
+def test_broken_pyproject_without_a_driftcli_table_is_ignored(cli, data, workdir):
+    ref, cur = data
+    (workdir / "pyproject.toml").write_text('[project]\nname = "x\n')
+    assert config.discover(workdir) is None
+    assert settings_of(cli("compare", ref, cur, "--json", "-"))["drift_share"] == 0.5
+
+
+def test_undecodable_pyproject_with_a_driftcli_table_is_an_error(workdir):
+    (workdir / "pyproject.toml").write_bytes(b"[tool.driftcli]\nname = '\xff'\n")
+    with pytest.raises(ConfigError, match=r"^pyproject.toml: cannot read config file"):
+        config.discover(workdir)
+
+
 def test_explicit_config_path(cli, data, workdir, tmp_path):
     ref, cur = data
     (workdir / "driftcli.toml").write_text("drift_share = 0.4\n")
@@ -227,6 +252,7 @@ BAD_CONFIGS = [
     ("[notify.email]\nport = '25'\n", "driftcli.toml:2: notify.email.port", "expected an integer"),
     ("[metrics]\naccuracy = 'high'\n", "driftcli.toml:2: metrics.accuracy", "expected a number"),
     ("drift_share = \n", "driftcli.toml:1: invalid TOML", "line 1"),
+    ('\nprometheus_labels = ["bad-name=x"]\n', "driftcli.toml:2: prometheus_labels", "NAME=VALUE"),
     ("[columns.x]\ntest = 'ks'\n[columns.x]\n", "driftcli.toml:3: invalid TOML", "line 3"),
 ]
 
@@ -469,6 +495,17 @@ def test_init_refuses_to_overwrite_unless_forced(cli, workdir):
     assert (workdir / "driftcli.toml").read_text() == "drift_share = 0.3\n"
     assert cli("init", "--force").code == 0
     assert "drift_share = 0.3" not in (workdir / "driftcli.toml").read_text()
+
+
+def test_init_into_an_unwritable_place_is_one_line_exit_2(cli, workdir):
+    (workdir / "blocker").write_text("a file, not a folder")
+    run = cli("init", workdir / "blocker" / "driftcli.toml")
+    assert run.code == 2 and run.err.count("\n") == 1, run.err
+    assert "cannot write" in run.err and "Traceback" not in run.err
+
+
+def test_starter_config_documents_the_metrics_table():
+    assert "# [metrics]" in config.starter_config()
 
 
 def test_field_docs_come_from_the_source():

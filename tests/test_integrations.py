@@ -147,6 +147,80 @@ def test_junit_has_a_case_per_performance_metric(result, tmp_path):
     assert cases["f1"].is_passed
 
 
+def test_junit_replaces_characters_xml_forbids(result, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    result.columns[0].name = "bad\x01name\x1f"
+    result.columns[0].test = "ks\x02"  # in the failure message and details
+    untested = next(c for c in result.columns if not c.tested)
+    untested.skipped_reason = "why\x00not"
+    result.schema_changes.missing_in_current = ["gone\x0b"]
+    result.reference.path = "ref\x7f\x08.csv"
+    path = tmp_path / "j.xml"
+    junit.write(result, path)
+    tree = ET.parse(path)  # the stdlib parser rejects any forbidden character
+    names = [c.get("name") for c in tree.iter("testcase")]
+    assert "bad\ufffdname\ufffd" in names and "gone\ufffd" in names
+    assert any(s.get("message") == "why\ufffdnot" for s in tree.iter("skipped"))
+    props = {p.get("name"): p.get("value") for p in tree.iter("property")}
+    assert props["reference"] == "ref\x7f\ufffd.csv"  # DEL is allowed in XML 1.0
+    JUnitXml.fromfile(str(path))  # and so does junitparser's
+    assert junit.xml_safe("tab\there\nline\r") == "tab\there\nline\r"
+    assert junit.xml_safe("\ud800\ufffe\uffff\U0001f680") == "\ufffd\ufffd\ufffd\U0001f680"
+
+
+def model_frames(rows: int = 400, *, drift_prediction: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A binary task: ``y`` the target, ``pred`` the prediction; ``pred`` shifts on request."""
+    rng = np.random.default_rng(3)
+    y_ref, y_cur = rng.integers(0, 2, rows), rng.integers(0, 2, rows)
+    pred_ref = np.where(rng.random(rows) < 0.9, y_ref, 1 - y_ref)
+    pred_cur = (
+        np.where(rng.random(rows) < 0.9, 1, 0)
+        if drift_prediction
+        else np.where(rng.random(rows) < 0.9, y_cur, 1 - y_cur)
+    )
+    ref = pd.DataFrame({"x": rng.normal(0, 1, rows), "y": y_ref, "pred": pred_ref})
+    cur = pd.DataFrame({"x": rng.normal(0, 1, rows), "y": y_cur, "pred": pred_cur})
+    return ref, cur
+
+
+def test_junit_has_a_case_per_checked_model_column(cli, tmp_path):
+    ref, cur = model_frames(drift_prediction=True)
+    rp, cp = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    ref.to_csv(rp, index=False)
+    cur.to_csv(cp, index=False)
+    path, out = tmp_path / "j.xml", tmp_path / "r.json"
+    roles = ("--target", "y", "--prediction", "pred")
+    run = cli("compare", rp, cp, *roles, "--junit", path, "--json", out)
+    assert run.code == 1, run.err
+    res = json.loads(out.read_text())
+    xml = JUnitXml.fromfile(str(path))
+    model = {c.name: c for c in next(s for s in xml if s.name == "driftcli.model")}
+    checked = {
+        f"{label}: {col['name']}": col["drift"]
+        for key, label in (
+            ("target_drift", "target drift"),
+            ("prediction_drift", "prediction drift"),
+        )
+        for col in res[key]["columns"]
+    }
+    assert checked == {"target drift: y": False, "prediction drift: pred": True}
+    assert set(model) == set(checked)
+    assert isinstance(model["prediction drift: pred"].result[0], Failure)
+    assert model["prediction drift: pred"].result[0].type == "drift"
+    assert model["target drift: y"].is_passed
+
+    # no labels in the current data yet: target drift is skipped, prediction still checked
+    cur.drop(columns="y").to_csv(cp, index=False)
+    assert cli("compare", rp, cp, *roles, "--junit", path).code in (0, 1)
+    model = {
+        c.name: c
+        for c in next(s for s in JUnitXml.fromfile(str(path)) if s.name == "driftcli.model")
+    }
+    assert set(model) == {"target drift", "prediction drift: pred"}
+    assert isinstance(model["target drift"].result[0], Skipped)
+
+
 # -- Markdown ----------------------------------------------------------------------------------
 
 
@@ -282,6 +356,105 @@ def test_prometheus_label_escaping_and_validation():
     assert prometheus.escape_label('a"b\\c\nd') == 'a\\"b\\\\c\\nd'
     with pytest.raises(Exception, match="NAME=VALUE"):
         prometheus.parse_labels(["1bad=x"])
+
+
+# -- all outputs or none ----------------------------------------------------------------------
+
+
+def test_a_bad_prometheus_label_fails_before_comparing_or_writing(cli, inputs, tmp_path):
+    out = tmp_path / "out"
+    files = ("--json", out / "o.json", "--markdown", out / "o.md", "--prometheus", out / "d.prom")
+    run = cli("compare", *inputs, *files, "--prometheus-label", "bad-name=x")
+    assert run.code == 2 and run.err.count("\n") == 1, run.err
+    assert "'bad-name=x'" in run.err and "NAME=VALUE" in run.err
+    assert not out.exists()
+    # checked while resolving the options, before the inputs are even read
+    missing = (tmp_path / "missing.csv", tmp_path / "m2.csv")
+    run = cli("compare", *missing, "--prometheus-label", "bad-name=x")
+    assert run.code == 2 and "'bad-name=x'" in run.err
+
+
+def test_outputs_are_all_or_nothing_when_one_cannot_be_written(cli, inputs, tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    old = tmp_path / "old.json"
+    old.write_text('{"old": true}')
+    prom = tmp_path / "d.prom"
+    run = cli(
+        "compare",
+        *inputs,
+        *("--json", old, "--junit", tmp_path / "new" / "sub" / "j.xml"),
+        *("--markdown", blocker / "s.md", "--prometheus", prom),
+    )
+    assert run.code == 2 and run.err.count("\n") == 1, run.err
+    assert "s.md: cannot write" in run.err
+    assert old.read_text() == '{"old": true}'  # written, then restored
+    assert not (tmp_path / "new").exists()  # the file and the folders made for it are gone
+    # by design the Prometheus textfile records the failed run for alerting
+    fams = parse_prom(prom.read_text())
+    assert fams["driftcli_exit_code"].samples[0].value == 2
+    assert "driftcli_column_drift_statistic" not in fams
+
+    fresh = tmp_path / "o.json"
+    run = cli("compare", *inputs, "--json", fresh, "--html", blocker / "x.html")
+    assert run.code == 2 and "x.html: cannot write" in run.err
+    assert not fresh.exists()
+
+    run = cli("compare", *inputs, "--json", "-", "--junit", blocker / "j.xml")
+    assert run.code == 2 and run.out == ""  # no JSON on stdout for a run that failed
+
+
+def test_write_files_undoes_what_it_wrote(tmp_path):
+    from driftcli.cli import write_files
+    from driftcli.errors import OutputError
+
+    kept = tmp_path / "kept.txt"
+    kept.write_text("before")
+    (tmp_path / "blocker").write_text("x")
+    with pytest.raises(OutputError):
+        write_files(
+            [
+                (str(kept), "after"),
+                (str(tmp_path / "a" / "b" / "new.txt"), "new"),
+                (str(tmp_path / "blocker" / "no.txt"), "never"),
+            ]
+        )
+    assert kept.read_text() == "before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "kept.txt"]
+    write_files([(str(kept), "after"), (str(tmp_path / "a" / "new.txt"), "new")])
+    assert kept.read_text() == "after" and (tmp_path / "a" / "new.txt").read_text() == "new"
+
+
+# -- the check could not run: one ::error on GitHub Actions ------------------------------------
+
+
+def test_an_error_annotation_when_the_check_cannot_run(cli, tmp_path, monkeypatch):
+    missing = (tmp_path / "missing.csv", tmp_path / "m2.csv")
+    run = cli("compare", *missing)
+    assert run.code == 2 and run.err.count("\n") == 1 and "::error" not in run.err
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    run = cli("compare", *missing)
+    lines = run.err.splitlines()
+    assert run.code == 2 and len(lines) == 2, run.err
+    assert lines[0].startswith("driftcli: error: ") and "missing.csv" in lines[0]
+    message = lines[0].removeprefix("driftcli: error: ")
+    assert lines[1] == "::error title=driftcli%3A check could not run::" + github.escape_data(
+        message
+    )
+
+    run = cli("compare", "--bogus-option")  # a usage error from the option parser, too
+    assert run.code == 2 and sum(ln.startswith("::error") for ln in run.err.splitlines()) == 1
+
+    for never in (("--annotations", "never"), ("--annotations=never",)):
+        run = cli("compare", *missing, *never)
+        assert run.code == 2 and run.err.count("\n") == 1 and "::error" not in run.err
+        run = cli("compare", *missing, "--drift-share", "7", *never)  # fails while resolving
+        assert run.code == 2 and run.err.count("\n") == 1 and "::error" not in run.err
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "driftcli.toml").write_text('annotations = "never"\n')
+    run = cli("compare", *missing)
+    assert run.code == 2 and "::error" not in run.err
 
 
 # -- webhook ---------------------------------------------------------------------------------

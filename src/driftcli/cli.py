@@ -22,8 +22,9 @@ import typer
 from driftcli import __version__, stattests
 from driftcli import config as config_file
 from driftcli.api import compare as run_compare
-from driftcli.errors import DriftcliError, UsageError
+from driftcli.errors import DriftcliError, OutputError, UsageError
 from driftcli.gate import EXIT_ERROR
+from driftcli.io import atomic_writer
 from driftcli.notify import notify
 from driftcli.render import console as console_view
 from driftcli.render import github as github_view
@@ -357,9 +358,11 @@ def compare(
     if reference is None or current is None:
         raise UsageError("compare needs REFERENCE and CURRENT (see 'driftcli compare --help')")
     out = run.outputs
-    with _progress(not out.quiet) as progress, _prometheus_on_error(out):
-        result = run_compare(reference, current, run.settings, progress=progress)
-    write_outputs(result, json_path=out.json, html_path=out.html, outputs=out)
+    _run_state["annotations"] = out.annotations
+    with _prometheus_on_error(out):
+        with _progress(not out.quiet) as progress:
+            result = run_compare(reference, current, run.settings, progress=progress)
+        write_outputs(result, json_path=out.json, html_path=out.html, outputs=out)
     if not out.quiet:
         stream = sys.stderr if out.json == "-" else sys.stdout
         console_view.render(result, stream, show_all=out.show_all)
@@ -369,16 +372,20 @@ def compare(
 
 @contextmanager
 def _prometheus_on_error(outputs: config_file.Outputs) -> Iterator[None]:
-    """When the check cannot run, still write the exit code (2) for --prometheus alerts."""
+    """When the check cannot run, still write the exit code (2) for --prometheus alerts.
+
+    A failure to write that record is not reported over the error that stopped the run.
+    """
     try:
         yield
     except DriftcliError:
         if outputs.prometheus:
-            prometheus_view.write_failure(
-                outputs.prometheus,
-                EXIT_ERROR,
-                prometheus_view.parse_labels(outputs.prometheus_labels),
-            )
+            with contextlib.suppress(DriftcliError):
+                prometheus_view.write_failure(
+                    outputs.prometheus,
+                    EXIT_ERROR,
+                    prometheus_view.parse_labels(outputs.prometheus_labels),
+                )
         raise
 
 
@@ -389,25 +396,89 @@ def write_outputs(
     html_path: str | None = None,
     outputs: config_file.Outputs | None = None,
 ) -> None:
-    """Write every requested file view of the result (each atomically)."""
-    if json_path == "-":
-        sys.stdout.write(json_view.dumps(result))
-        sys.stdout.flush()
-    elif json_path:
-        json_view.write(result, json_path)
+    """Write every requested file view of the result: all of them, or none.
+
+    Every view is rendered before a file is touched, then the files are written (each
+    atomically) by :func:`write_files`. JSON on stdout and the annotations come last, once
+    every file is in place.
+    """
+    files: list[tuple[str, str]] = []
+    if json_path and json_path != "-":
+        files.append((json_path, json_view.dumps(result)))
     if html_path:
         from driftcli.render import html as html_view
 
-        html_view.write(result, html_path)
+        files.append((html_path, html_view.render(result)))
     if outputs is not None:
         if outputs.junit:
-            junit_view.write(result, outputs.junit)
+            files.append((outputs.junit, junit_view.dumps(result)))
         if outputs.markdown:
-            markdown_view.write(result, outputs.markdown)
+            files.append((outputs.markdown, markdown_view.dumps(result)))
         if outputs.prometheus:
             labels = prometheus_view.parse_labels(outputs.prometheus_labels)
-            prometheus_view.write(result, outputs.prometheus, labels)
+            files.append((outputs.prometheus, prometheus_view.dumps(result, labels)))
+    write_files(files)
+    if json_path == "-":
+        sys.stdout.write(json_view.dumps(result))
+        sys.stdout.flush()
+    if outputs is not None:
         github_view.emit(result, sys.stderr, outputs.annotations)
+
+
+def write_files(files: list[tuple[str, str]]) -> None:
+    """Write ``(path, text)`` pairs, each atomically, as one transaction.
+
+    If one cannot be written, the files this call already wrote are undone before the
+    error propagates: a new file is removed (with the folders made for it), a file that
+    existed before gets its old content back.
+    """
+    done: list[tuple[Path, bytes | None]] = []
+    made: list[Path] = []
+    try:
+        for name, text in files:
+            target = Path(name)
+            made += _missing_folders(target)
+            before = _previous_content(target)
+            with atomic_writer(target) as fh:
+                fh.write(text)
+            done.append((target, before))
+    except BaseException:
+        _undo(done, made)
+        raise
+
+
+def _missing_folders(target: Path) -> list[Path]:
+    """The folders above ``target`` that do not exist yet (the writer creates them)."""
+    out = []
+    folder = target.parent
+    while folder != folder.parent and not folder.exists():
+        out.append(folder)
+        folder = folder.parent
+    return out
+
+
+def _previous_content(target: Path) -> bytes | None:
+    """What ``target`` holds before this run writes it; None when it is not a file yet."""
+    if not target.is_file():
+        return None
+    try:
+        return target.read_bytes()
+    except OSError:  # unreadable, so it cannot be restored: refuse rather than clobber it
+        raise OutputError(f"{target}: cannot write: cannot read the existing file") from None
+
+
+def _undo(done: list[tuple[Path, bytes | None]], made: list[Path]) -> None:
+    """Put back what :func:`write_files` changed, last first; best effort."""
+    for target, before in reversed(done):
+        with contextlib.suppress(OSError, DriftcliError):
+            if before is None:
+                target.unlink(missing_ok=True)
+            else:
+                with atomic_writer(target, "wb") as fh:
+                    fh.write(before)
+    for folder in sorted(set(made), key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty
 
 
 @app.command("init")
@@ -453,10 +524,35 @@ def list_tests() -> int:
     return 0
 
 
+#: What the running command resolved that error handling needs (``annotations``).
+_run_state: dict[str, str] = {}
+
+
+def _annotations_mode(args: list[str]) -> str:
+    """The --annotations mode: as resolved by the run, else as given, else ``auto``."""
+    if "annotations" in _run_state:
+        return _run_state["annotations"]
+    for i, arg in enumerate(args):
+        if arg == "--annotations" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--annotations="):
+            return arg.partition("=")[2]
+    return "auto"
+
+
+def _could_not_run(message: str, args: list[str], *, kind: str = "error") -> int:
+    """Report a check that could not run: one line on stderr, plus an ``::error``
+    annotation on GitHub Actions. Returns the exit code, 2."""
+    print(f"driftcli: {kind}: {message}", file=sys.stderr)
+    github_view.emit_error(message, sys.stderr, _annotations_mode(args))
+    return EXIT_ERROR
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn every failure into exit code 2."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    _run_state.clear()
     try:
         with warnings.catch_warnings():
             if not debug:  # numpy/scipy numeric warnings (overflow, ...) are not for users:
@@ -465,23 +561,17 @@ def main(argv: list[str] | None = None) -> None:
     except _CLICK_EXIT as exc:
         code = exc.exit_code
     except _CLICK_ERROR as exc:
-        print(f"driftcli: error: {exc.format_message()}", file=sys.stderr)
-        code = EXIT_ERROR
+        code = _could_not_run(exc.format_message(), args)
     except _CLICK_ABORT:
         print("driftcli: aborted", file=sys.stderr)
         code = EXIT_ERROR
     except DriftcliError as exc:
         if debug:
             traceback.print_exc()
-        print(f"driftcli: error: {exc}", file=sys.stderr)
-        code = EXIT_ERROR
+        code = _could_not_run(str(exc), args)
     except Exception as exc:  # a bug must never look like a pass
         if debug:
             traceback.print_exc()
-        print(
-            f"driftcli: internal error: {type(exc).__name__}: {exc} "
-            "(rerun with --debug for details)",
-            file=sys.stderr,
-        )
-        code = EXIT_ERROR
+        message = f"{type(exc).__name__}: {exc} (rerun with --debug for details)"
+        code = _could_not_run(message, args, kind="internal error")
     sys.exit(code if isinstance(code, int) else 0)

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from driftcli import stattests
-from driftcli.errors import ConfigError, DriftcliError, UsageError
+from driftcli.errors import ConfigError, UsageError
+from driftcli.render.prometheus import parse_labels
 from driftcli.settings import OVERRIDE_KINDS, ColumnOverride, Settings
 
 if sys.version_info >= (3, 11):
@@ -333,12 +334,31 @@ def discover(cwd: Path | None = None) -> Path | None:
     pyproject = base / PYPROJECT_NAME
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            raw = pyproject.read_bytes()
+        except OSError:
+            return None
+        ours = b"tool.driftcli" in raw  # a broken file must not silently drop our settings
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            if ours:
+                raise ConfigError(f"{PYPROJECT_NAME}: cannot read config file: {exc}") from None
+            return None
+        except tomllib.TOMLDecodeError as exc:
+            if ours:
+                raise _invalid_toml(Path(PYPROJECT_NAME), exc) from None
             return None
         if isinstance(data.get("tool"), dict) and "driftcli" in data["tool"]:
             return pyproject
     return None
+
+
+def _invalid_toml(shown: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
+    """One line naming the file and, when the parser gives it, the line."""
+    msg = str(exc).splitlines()[0] if str(exc) else "invalid TOML"
+    m = re.search(r"line (\d+)", msg)
+    loc = f"{shown}:{m.group(1)}" if m else str(shown)
+    return ConfigError(f"{loc}: invalid TOML: {msg}")
 
 
 def read_file(path: Path, *, display: str | None = None) -> ConfigFile:
@@ -353,10 +373,7 @@ def read_file(path: Path, *, display: str | None = None) -> ConfigFile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else "invalid TOML"
-        m = re.search(r"line (\d+)", msg)
-        loc = f"{shown}:{m.group(1)}" if m else str(shown)
-        raise ConfigError(f"{loc}: invalid TOML: {msg}") from None
+        raise _invalid_toml(shown, exc) from None
     prefix: tuple[str, ...] = ()
     if path.name == PYPROJECT_NAME:
         tool = data.get("tool", {})
@@ -431,8 +448,6 @@ def _metric_limits(cfg: ConfigFile, table: dict[str, Any], out: FileValues) -> N
 
     The limit is a floor for higher-is-better metrics and a ceiling for lower-is-better ones.
     """
-    if "min_metric" not in {f.name for f in dataclasses.fields(Settings)}:
-        raise cfg.error(("metrics",), "per-metric limits are not supported by this version")
     limits = list(out.settings.get("min_metric", []))
     for metric, value in table.items():
         key = ("metrics", metric)
@@ -527,6 +542,11 @@ def _check_values(cfg: ConfigFile, out: FileValues) -> None:
         )
     if out.outputs.get("annotations", "auto") not in ("auto", "always", "never"):
         raise cfg.error((out.keys["annotations"],), "expected one of auto, always, never")
+    if "prometheus_labels" in out.outputs:
+        try:
+            parse_labels(out.outputs["prometheus_labels"])
+        except UsageError as exc:
+            raise cfg.error((out.keys["prometheus_labels"],), str(exc)) from None
     if out.notify.get("when", "breach") not in NOTIFY_WHEN:
         raise cfg.error(("notify", "when"), f"expected one of {', '.join(NOTIFY_WHEN)}")
     if out.notify.get("attempts", 1) < 1:
@@ -627,6 +647,7 @@ def resolve(
     outputs = Outputs(**output_vals)
     if outputs.annotations not in ("auto", "always", "never"):
         raise UsageError("--annotations must be auto, always or never")
+    parse_labels(outputs.prometheus_labels)  # before any comparison: no run, no files
     notify = NotifySettings(**notify_vals, email=EmailSettings(**email_vals))
     notify.email.to = _split(notify.email.to)
     if notify.when not in NOTIFY_WHEN:
@@ -786,15 +807,14 @@ def starter_config() -> str:
         "# threshold = 0.2",
         "",
     ]
-    if "min_metric" in {f.name for f in dataclasses.fields(Settings)}:
-        out += [
-            "# Per-metric limits (added to min_metric): a floor for higher-is-better metrics,",
-            "# a ceiling for lower-is-better ones (log_loss, mae, rmse, ...).",
-            "# [metrics]",
-            "# accuracy = 0.8",
-            "# rmse = 12.5",
-            "",
-        ]
+    out += [
+        "# Per-metric limits (added to min_metric): a floor for higher-is-better metrics,",
+        "# a ceiling for lower-is-better ones (log_loss, mae, rmse, ...).",
+        "# [metrics]",
+        "# accuracy = 0.8",
+        "# rmse = 12.5",
+        "",
+    ]
     out.append("# [notify]")
     for f in _configurable(NotifySettings):
         out.extend(_template_key(NotifySettings, f))
@@ -811,11 +831,8 @@ def write_starter(path: Path, *, force: bool = False) -> None:
 
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; use --force to overwrite it")
-    try:
-        with atomic_writer(path) as fh:
-            fh.write(starter_config())
-    except OSError as exc:
-        raise DriftcliError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    with atomic_writer(path) as fh:  # raises OutputError (one line, exit 2) on failure
+        fh.write(starter_config())
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""JUnit XML view: one test case per checked column and per performance metric.
+r"""JUnit XML view: one test case per checked column and per performance metric.
 
 The shape GitHub (test reporters), GitLab (``artifacts:reports:junit``) and Jenkins
 (``junit`` step) read: ``<testsuites>`` holding one ``<testsuite>`` per area:
@@ -9,22 +9,41 @@ The shape GitHub (test reporters), GitLab (``artifacts:reports:junit``) and Jenk
   ``<skipped>`` with the reason.
 * ``driftcli.dataset``: one case, ``dataset drift``, failing when the drifted share reaches
   its threshold.
-* ``driftcli.performance``: one case per metric, failing when the metric breached its limit;
-  ``driftcli.model``: target and prediction drift, when model columns are given.
+* ``driftcli.performance``: one case per metric, failing when the metric breached its limit.
+* ``driftcli.model``: one case per checked model column (``target drift: NAME``,
+  ``prediction drift: NAME`` for the prediction and each probability column), plus
+  ``prediction confidence`` when probabilities are given; ``target drift`` is ``<skipped>``
+  when the current data has no labels yet.
 
 A failure marks a finding, whatever ``fail_on`` says; the exit code remains the gate.
+Characters XML 1.0 cannot hold (control characters such as ``\x01``, lone surrogates) are
+written as U+FFFD, so every parser reads the file.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from driftcli.io import atomic_writer
 from driftcli.render.console import fmt
 from driftcli.result import ColumnResult, Result
+
+#: What XML 1.0 forbids: C0 controls but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_COLUMN_KEYS = frozenset(f.name for f in fields(ColumnResult))
+
+
+def xml_safe(text: str) -> str:
+    r"""``text`` with every character XML 1.0 forbids replaced by U+FFFD.
+
+    >>> xml_safe("a\x01b\ttab") == "a\ufffdb\ttab"
+    True
+    """
+    return _NOT_XML.sub("\ufffd", text)
 
 
 @dataclass
@@ -105,20 +124,46 @@ def suites(result: Result) -> list[Suite]:
         if not suite.cases and perf.get("skipped_reason"):
             suite.cases.append(Case("performance", skipped=str(perf["skipped_reason"])))
         out.append(suite)
-    model = Suite("driftcli.model")
-    for key in ("target_drift", "prediction_drift"):
+    model = Suite("driftcli.model", _model_cases(result))
+    if model.cases:
+        out.append(model)
+    return out
+
+
+def _model_cases(result: Result) -> list[Case]:
+    """A case per checked target/prediction/probability column, and the confidence check."""
+    cases: list[Case] = []
+    for key, label in (("target_drift", "target drift"), ("prediction_drift", "prediction drift")):
         section = getattr(result, key)
         if section is None:
             continue
         breaches = [str(b) for b in section.get("breaches", [])]
-        if section.get("skipped_reason") and not breaches:
-            model.cases.append(Case(key, skipped=str(section["skipped_reason"])))
-        else:
-            failure = ("drift", "; ".join(breaches), "") if breaches else None
-            model.cases.append(Case(key, failure=failure))
-    if model.cases:
-        out.append(model)
-    return out
+        mine: list[Case] = []
+        for raw in section.get("columns") or []:
+            col = ColumnResult(**{k: v for k, v in raw.items() if k in _COLUMN_KEYS})
+            case = _column_case(col, set())
+            case.name = f"{label}: {col.name}"
+            mine.append(case)
+        confidence = section.get("confidence")
+        if confidence:
+            message = (
+                f"mean top-class probability dropped by {fmt(confidence.get('drop'))} "
+                f"(max drop {fmt(confidence.get('max_drop'))})"
+            )
+            detail = (
+                f"reference={fmt(confidence.get('reference', {}).get('mean_top_probability'))} "
+                f"current={fmt(confidence.get('current', {}).get('mean_top_probability'))} "
+                f"drop={fmt(confidence.get('drop'))} max_drop={fmt(confidence.get('max_drop'))}"
+            )
+            breached = bool(confidence.get("breached"))
+            failure = ("drift", message, detail) if breached else None
+            mine.append(Case("prediction confidence", failure=failure, output=detail))
+        if not mine and section.get("skipped_reason"):
+            mine.append(Case(label, skipped=str(section["skipped_reason"])))
+        if breaches and not any(c.failure for c in mine):  # a breach no case accounts for
+            mine.append(Case(label, failure=("drift", "; ".join(breaches), "")))
+        cases += mine
+    return cases
 
 
 def _metric_case(metric: dict[str, Any], breaches: list[Any]) -> Case:
@@ -146,13 +191,16 @@ def dumps(result: Result) -> str:
             "time": "0",
         }
 
+    def attrs(**values: str) -> dict[str, str]:
+        return {k: xml_safe(v) for k, v in values.items()}
+
     every = [c for s in all_suites for c in s.cases]
     root = ET.Element("testsuites", {"name": "driftcli", **counts(every)})
     for suite in all_suites:
         el = ET.SubElement(
             root,
             "testsuite",
-            {"name": suite.name, **counts(suite.cases), "timestamp": result.generated_at},
+            attrs(name=suite.name, **counts(suite.cases), timestamp=result.generated_at),
         )
         if suite.name == "driftcli.columns":
             props = ET.SubElement(el, "properties")
@@ -162,20 +210,19 @@ def dumps(result: Result) -> str:
                 ("exit_code", str(result.exit_code)),
                 ("driftcli_version", result.driftcli_version),
             ):
-                ET.SubElement(props, "property", {"name": key, "value": value})
+                ET.SubElement(props, "property", attrs(name=key, value=value))
         for case in suite.cases:
             tc = ET.SubElement(
-                el, "testcase", {"classname": suite.name, "name": case.name, "time": "0"}
+                el, "testcase", attrs(classname=suite.name, name=case.name, time="0")
             )
             if case.failure is not None:
                 kind, message, details = case.failure
-                ET.SubElement(tc, "failure", {"type": kind, "message": message}).text = (
-                    details or message
-                )
+                failure = ET.SubElement(tc, "failure", attrs(type=kind, message=message))
+                failure.text = xml_safe(details or message)
             elif case.skipped is not None:
-                ET.SubElement(tc, "skipped", {"message": case.skipped})
+                ET.SubElement(tc, "skipped", attrs(message=case.skipped))
             if case.output:
-                ET.SubElement(tc, "system-out").text = case.output
+                ET.SubElement(tc, "system-out").text = xml_safe(case.output)
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
