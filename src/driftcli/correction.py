@@ -60,10 +60,10 @@ def adjust(p_values: Sequence[float], method: str) -> list[float]:
     return out.tolist()  # type: ignore[no-any-return]
 
 
-def apply(columns: list[ColumnResult], method: str) -> int:
-    """Correct the p-value columns in place; returns how many took part (``m``)."""
+def apply(columns: list[ColumnResult], method: str) -> None:
+    """Correct the p-value columns in place: ``p_value_adjusted``, then drift and severity."""
     if method == "none":
-        return 0
+        return
     family = [
         c
         for c in columns
@@ -79,4 +79,3 @@ def apply(columns: list[ColumnResult], method: str) -> int:
         col.p_value_adjusted = p_adj
         col.drift = bool(p_adj < col.threshold)
         col.severity = severity(Output.P_VALUE, p_adj, col.threshold)
-    return len(family)

@@ -607,9 +607,5 @@ def load_result(path: str | os.PathLike[str]) -> Result:
 def write(result: Result, path: str | os.PathLike[str], *, max_panels: int = MAX_PANELS) -> None:
     """Render and write the report atomically (a failure leaves no file)."""
     text = render(result, max_panels=max_panels)
-    try:
-        with atomic_writer(path) as fh:
-            fh.write(text)
-    except OSError as err:  # io.atomic_writer may already turn these into an OutputError
-        reason = err.strerror or type(err).__name__
-        raise ReportError(f"{path}: cannot write the HTML report: {reason}") from err
+    with atomic_writer(path) as fh:  # raises a one-line OutputError when it cannot write
+        fh.write(text)
