@@ -25,39 +25,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from contract import COLUMN_KEYS, TOP_KEYS
 from driftcli import DriftcliError, Settings, compare
 from driftcli.render import json as json_view
 
 KINDS = ("float", "int", "category", "bool", "datetime", "text")
 NAMES = ("a", "b", "value", "ünï", "emoji 🚀", "<td>", "x y", "0")
 SPECIALS = (np.inf, -np.inf, np.nan, 0.0, -0.0, 1e308, -1e308, 5e-324)
-
-TOP_KEYS = {
-    "schema_version",
-    "driftcli_version",
-    "generated_at",
-    "reference",
-    "current",
-    "verdict",
-    "dataset_drift",
-    "columns",
-    "schema_changes",
-    "performance",
-    "prediction_drift",
-}
-COLUMN_KEYS = {
-    "name",
-    "kind",
-    "test",
-    "statistic",
-    "p_value",
-    "threshold",
-    "drift",
-    "severity",
-    "skipped_reason",
-    "reference",
-    "current",
-}
 
 
 @dataclass(frozen=True)
@@ -166,7 +140,7 @@ def check_contract(data: dict[str, Any]) -> None:
     assert 0 <= dd["share"] <= 1
     assert set(data["schema_changes"]) == {"missing_in_current", "new_in_current", "type_changed"}
     for c in data["columns"]:
-        assert set(c) >= COLUMN_KEYS, COLUMN_KEYS - set(c)
+        assert set(c) >= set(COLUMN_KEYS), set(COLUMN_KEYS) - set(c)
         assert isinstance(c["drift"], bool)
         if c["skipped_reason"] is None:
             assert c["test"] and c["statistic"] is not None and c["threshold"] is not None
