@@ -60,7 +60,8 @@ class Typed:
     reason: str | None = None
 
 
-def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
+def decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Dictionary-encoded columns as their plain value type; other columns unchanged."""
     if pa.types.is_dictionary(col.type):
         return pc.cast(col, col.type.value_type)
     return col
@@ -89,7 +90,7 @@ def infer_kind(
         for side, col in (("reference", ref), ("current", cur)):
             if family(col.type) == "string":
                 try:
-                    pc.cast(_decoded(col), pa.float64())
+                    pc.cast(decoded(col), pa.float64())
                 except pa.ArrowInvalid as err:
                     raise UsageError(
                         f"column {name!r} is forced numeric (--numerical) but its {side} "
@@ -109,7 +110,7 @@ def infer_kind(
     if pa.types.is_null(ref.type):  # all missing in the reference: no kernel for the null type
         distinct = 0
     else:
-        distinct = int(pc.count_distinct(_decoded(ref), mode="only_valid").as_py())
+        distinct = int(pc.count_distinct(decoded(ref), mode="only_valid").as_py())
     if fam == "integer":
         return Typed(Kind.CATEGORICAL if distinct <= max_int_categories else Kind.NUMERIC)
     valid = len(ref) - ref.null_count
@@ -132,7 +133,7 @@ class NumericSide:
 
 def numeric_side(col: pa.ChunkedArray) -> NumericSide:
     """Convert to sorted finite float64 with counts of missing (null, NaN) and ±inf."""
-    col = _decoded(col)
+    col = decoded(col)
     if family(col.type) == "datetime":
         if pa.types.is_date(col.type):
             col = pc.cast(col, pa.timestamp("ns"))
@@ -153,7 +154,7 @@ def numeric_side(col: pa.ChunkedArray) -> NumericSide:
 
 def category_counts(col: pa.ChunkedArray) -> tuple[dict[str, int], int]:
     """Counts per category label (as text) and the number of missing values."""
-    col = _decoded(col)
+    col = decoded(col)
     if family(col.type) == "float":
         col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
     if family(col.type) != "string":

@@ -32,7 +32,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from driftcli.columns import family, infer_kind
+from driftcli.columns import decoded, family, infer_kind
 from driftcli.drift import analyze_column
 from driftcli.errors import InputError, UsageError
 from driftcli.result import ColumnResult
@@ -329,15 +329,9 @@ def _column(table: pa.Table, name: str) -> pa.ChunkedArray | None:
     return table.column(name) if name in table.column_names else None
 
 
-def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    if pa.types.is_dictionary(col.type):
-        return pc.cast(col, col.type.value_type)
-    return col
-
-
 def _floats(col: pa.ChunkedArray, what: str) -> FloatArray:
     """A column as float64 with NaN for missing; strings are a :class:`UsageError`."""
-    col = _decoded(col)
+    col = decoded(col)
     if family(col.type) not in ("integer", "float", "boolean", "null"):
         raise UsageError(f"{what} must hold numbers, but it holds {family(col.type)} values")
     arr = pc.cast(col, pa.float64()).fill_null(np.nan)
@@ -347,7 +341,7 @@ def _floats(col: pa.ChunkedArray, what: str) -> FloatArray:
 def _as_labels(col: pa.ChunkedArray, numbers: bool) -> pa.ChunkedArray:
     """Label values, null when missing; whole floats read as integers (``1.0`` -> ``1``),
     booleans as 0/1 when ``numbers`` (they are compared with numeric labels)."""
-    col = _decoded(col)
+    col = decoded(col)
     fam = family(col.type)
     if fam in ("datetime", "other"):
         raise UsageError(f"labels of type {col.type} are not supported")
@@ -378,7 +372,7 @@ def encode_labels(
     Classes sort numerically when every label is a number, else as text.
     """
     present = [c for c in columns if c is not None]
-    fams = {family(_decoded(c).type) for c in present} - {"null"}
+    fams = {family(decoded(c).type) for c in present} - {"null"}
     numbers = bool(fams & {"integer", "float"}) and "string" not in fams
     values = [_as_labels(c, numbers) for c in present]
     if not values:
@@ -487,7 +481,7 @@ def detect_task(settings: Settings, ref: pa.Table, roles: _Roles) -> str:
     name = roles.target or roles.prediction
     if name is None:
         return "classification"
-    col = _decoded(ref.column(name))
+    col = decoded(ref.column(name))
     fam = family(col.type)
     if fam in ("boolean", "string"):
         return "classification"
@@ -524,7 +518,7 @@ def _target_state(cur: pa.Table, target: str) -> str | None:
     if target not in cur.column_names:
         return f"current has no target column {target!r} (labels not available yet?)"
     col = cur.column(target)
-    values = _decoded(col)
+    values = decoded(col)
     if family(values.type) == "float":
         valid = int(pc.sum(pc.is_finite(values)).as_py() or 0)
     else:
