@@ -152,9 +152,11 @@ def test_summarized_statistics_stay_within_their_bounds(kind: str, seed: int) ->
         if got.p_value_interval is not None and want.p_value is not None:
             lo, hi = got.p_value_interval
             # the exact p is the asymptotic one at the exact D beyond 10,000 rows per side
-            p_exact = stats.kstwo.sf(
-                want.statistic, round(n * m / (n + m))
-            ) if max(n, m) > 10_000 else None
+            p_exact = (
+                stats.kstwo.sf(want.statistic, round(n * m / (n + m)))
+                if max(n, m) > 10_000
+                else None
+            )
             if p_exact is not None:
                 assert lo - 1e-12 <= p_exact <= hi + 1e-12
 
@@ -308,8 +310,14 @@ def test_profile_command_and_merge(tmp_path: Path) -> None:
         proc = run("profile", str(part), "-o", str(part.with_suffix(".profile")))
         assert proc.returncode == 0, proc.stderr
     merged = tmp_path / "merged.bin"
-    proc = run("profile", "--merge", str(a.with_suffix(".profile")), str(b.with_suffix(".profile")),
-               "-o", str(merged))
+    proc = run(
+        "profile",
+        "--merge",
+        str(a.with_suffix(".profile")),
+        str(b.with_suffix(".profile")),
+        "-o",
+        str(merged),
+    )
     assert proc.returncode == 0, proc.stderr
     whole = tmp_path / "whole.profile"
     assert run("profile", str(ref_csv), "-o", str(whole)).returncode == 0
@@ -341,3 +349,13 @@ def test_profile_memory_is_bounded() -> None:
     assert s.n == 300 * 4_096 and not s.exact
     assert s.rank_error_share <= 10 / (2 * 512)
     assert math.isfinite(s.transport_error_mean)
+
+
+def test_profile_whose_kind_contradicts_the_comparison_is_an_error(tmp_path: Path) -> None:
+    ref = pd.DataFrame({"zip": ["02134", "10001", "94105"] * 50})
+    saved = tmp_path / "ref.profile"
+    driftcli.profile(ref, numerical=["zip"]).save(saved)
+    with pytest.raises(driftcli.UsageError, match="profiled as numeric"):
+        driftcli.compare(saved, ref)
+    # asking for the same kind again works
+    assert driftcli.compare(saved, ref, numerical=["zip"]).exit_code == 0

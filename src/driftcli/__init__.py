@@ -1,7 +1,7 @@
 """driftcli: tell in seconds whether the data a model sees, or its quality, has shifted.
 
-The library entry points are :func:`compare` and :func:`profile`; the command line (``driftcli``) is a thin
-layer over it.
+The library entry points are :func:`compare` and :func:`profile`; the command line
+(``driftcli``) is a thin layer over them.
 """
 
 from __future__ import annotations

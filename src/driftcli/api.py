@@ -64,9 +64,7 @@ def wanted_columns(names: list[str], settings: Settings) -> list[str]:
     """The columns a profile needs: the selection without the ignored ones, plus model roles."""
     roles = role_columns(settings)
     keep = set(settings.columns) if settings.columns else None
-    ignored = set(settings.ignore) | {
-        n for n, ov in settings.column_overrides.items() if ov.ignore
-    }
+    ignored = set(settings.ignore) | {n for n, ov in settings.column_overrides.items() if ov.ignore}
     return [n for n in names if n in roles or ((keep is None or n in keep) and n not in ignored)]
 
 
@@ -126,7 +124,6 @@ def _build(opened: _Opened, role: str, settings: Settings, progress: Progress | 
 
 
 def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQuality:
-    roles = role_columns(settings)
     tables = []
     for side in (ref, cur):
         if isinstance(side.model, _RoleRows):

@@ -82,7 +82,7 @@ ListOpt = list[str] | None
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+def _progress(enabled: bool) -> Iterator[Callable[[int, int | None, str], None] | None]:
     """A rich progress bar on stderr when it is a terminal; otherwise no callback."""
     if not enabled or not sys.stderr.isatty():
         yield None
@@ -101,7 +101,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
     ) as bar:
         task = bar.add_task("reading inputs", total=None)
 
-        def update(done: int, total: int, name: str) -> None:
+        def update(done: int, total: int | None, name: str) -> None:
             bar.update(task, completed=done, total=total, description=name)
 
         yield update
@@ -526,9 +526,7 @@ def profile_command(
             show_default=False,
         ),
     ],
-    output: Annotated[
-        str, typer.Option("--output", "-o", help="Write the profile to this path.")
-    ],
+    output: Annotated[str, typer.Option("--output", "-o", help="Write the profile to this path.")],
     merge_inputs: Annotated[
         bool, typer.Option("--merge", help="Merge the given profiles into one.")
     ] = False,

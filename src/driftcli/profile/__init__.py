@@ -117,9 +117,7 @@ class ProfileBuilder:
     def add(self, batch: pa.RecordBatch) -> None:
         """Add one batch (its columns in the schema's order)."""
         self.rows += batch.num_rows
-        futures = [
-            self._pool.submit(b.add, batch.column(i)) for i, b in enumerate(self.builders)
-        ]
+        futures = [self._pool.submit(b.add, batch.column(i)) for i, b in enumerate(self.builders)]
         if self.model is not None:
             names = batch.schema.names
             cols = [c for c in self.model_columns if c in names]

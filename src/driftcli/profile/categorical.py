@@ -64,8 +64,6 @@ def _grouped(labels: pa.Array, counts: IntArray) -> tuple[pa.Array, IntArray]:
     return enc.dictionary, summed.astype(np.int64)
 
 
-
-
 @dataclass
 class CategoryBuilder:
     """Streams batches into :class:`CategoryCounts`."""
@@ -119,9 +117,7 @@ class CategoryBuilder:
         if len(self._labels) == 1:
             labels, counts = self._labels[0], self._counts[0]
         else:
-            labels, counts = _grouped(
-                pa.concat_arrays(self._labels), np.concatenate(self._counts)
-            )
+            labels, counts = _grouped(pa.concat_arrays(self._labels), np.concatenate(self._counts))
         self._distinct = len(labels)
         if self._distinct > self.max_categories:
             self._drop()

@@ -138,10 +138,13 @@ class ColumnProfile:
         if self.categories is not None:
             return self.categories
         if self.numeric is None:
-            return CategoryCounts(
-                pa.array([], pa.large_string()), np.empty(0, np.int64), self.rows
-            )
+            return CategoryCounts(pa.array([], pa.large_string()), np.empty(0, np.int64), self.rows)
         num = self.numeric
+        if self.family == "string":  # text profiled as numbers (--numerical at profile time)
+            raise UsageError(
+                f"column {self.name!r} was profiled as numeric (--numerical) on the {role} "
+                "side but is compared as categorical; profile it again, or pass --numerical"
+            )
         if not num.exact:
             raise UsageError(
                 f"column {self.name!r} has more distinct {role} values than the profile keeps "

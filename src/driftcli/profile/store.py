@@ -70,7 +70,9 @@ def _labels_to_arrays(labels: pa.Array, arrays: _Arrays) -> dict[str, str]:
         arr.offset : arr.offset + len(arr) + 1
     ]
     data_buf = arr.buffers()[2]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
+    )
     start, end = int(offsets[0]) if len(offsets) else 0, int(offsets[-1]) if len(offsets) else 0
     return {
         "label_offsets": arrays.put(offsets - start),
@@ -146,13 +148,15 @@ def save(profile: Profile, path: str | os.PathLike[str]) -> None:
         if "numeric" in col:
             mo = col["numeric"]["moments"]
             mo["min"], mo["max"] = _json_float(mo["min"]), _json_float(mo["max"])
-    with atomic_writer(path, "wb") as fh:
-        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            _write(zf, HEADER, json.dumps(header, sort_keys=True, indent=1).encode())
-            for i, arr in enumerate(arrays.items):
-                buf = io.BytesIO()
-                np.lib.format.write_array(buf, arr, allow_pickle=False)
-                _write(zf, f"arrays/{i}.npy", buf.getvalue())
+    with (
+        atomic_writer(path, "wb") as fh,
+        zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf,
+    ):
+        _write(zf, HEADER, json.dumps(header, sort_keys=True, indent=1).encode())
+        for i, arr in enumerate(arrays.items):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, arr, allow_pickle=False)
+            _write(zf, f"arrays/{i}.npy", buf.getvalue())
 
 
 def _write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -216,7 +220,10 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
             col.numeric = NumericSummary(
                 Points(values, weights, float(num["rank_error"]), float(num["transport_error"])),
                 Moments(
-                    int(mo["n"]), float(mo["mean"]), float(mo["m2"]), _float(mo["min"]),
+                    int(mo["n"]),
+                    float(mo["mean"]),
+                    float(mo["m2"]),
+                    _float(mo["min"]),
                     _float(mo["max"]),
                 ),
                 int(num["missing"]),
@@ -234,7 +241,7 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
         columns[name] = col
     model = None
     if header.get("model"):
-        from driftcli.model import ModelStats  # type: ignore[attr-defined]
+        from driftcli.model import ModelStats  # type: ignore[attr-defined,import-untyped,unused-ignore]
 
         m = header["model"]
         model = ModelStats.from_state(m["meta"], {k: get(v) for k, v in m["arrays"].items()})

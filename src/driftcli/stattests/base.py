@@ -99,9 +99,7 @@ def histogram_sorted(sorted_values: FloatArray, edges: FloatArray) -> IntArray:
 
 def quantiles_sorted(sorted_values: FloatArray, qs: npt.ArrayLike) -> FloatArray:
     """``numpy.quantile(sorted_values, qs)`` (method "linear") for already-sorted values."""
-    pts = Points(
-        np.asarray(sorted_values, np.float64), np.ones(len(sorted_values), dtype=np.int64)
-    )
+    pts = Points(np.asarray(sorted_values, np.float64), np.ones(len(sorted_values), dtype=np.int64))
     return weighted_quantiles(pts, qs)
 
 
@@ -409,9 +407,7 @@ def diagonal_term_bounds(
     """
     corners = [term(a, b) for a in (p_lo, p_hi) for b in (q_lo, q_hi)]
     upper = np.max(np.vstack(corners), axis=0)
-    lower = np.where(
-        p_hi < q_lo, term(p_hi, q_lo), np.where(q_hi < p_lo, term(p_lo, q_hi), 0.0)
-    )
+    lower = np.where(p_hi < q_lo, term(p_hi, q_lo), np.where(q_hi < p_lo, term(p_lo, q_hi), 0.0))
     return float(np.sum(lower)), float(np.sum(upper))
 
 
