@@ -125,6 +125,23 @@ def save(profile: Profile, path: str | os.PathLike[str]) -> None:
     """Write ``profile`` to ``path`` all or nothing (a temporary file renamed into place)."""
     from driftcli.io import atomic_writer
 
+    with atomic_writer(path, "wb") as fh:
+        _dump(profile, fh)
+
+
+def to_bytes(profile: Profile) -> bytes:
+    """The profile file's bytes (for shipping partial profiles between processes)."""
+    buf = io.BytesIO()
+    _dump(profile, buf)
+    return buf.getvalue()
+
+
+def from_bytes(data: bytes, where: str = "profile bytes") -> Profile:
+    """Read bytes written by :func:`to_bytes`."""
+    return _read(io.BytesIO(data), where)
+
+
+def _dump(profile: Profile, fh: Any) -> None:
     arrays = _Arrays()
     schema = pa.schema([pa.field(c.name, c.type) for c in profile.columns.values()])
     header: dict[str, Any] = {
@@ -148,10 +165,7 @@ def save(profile: Profile, path: str | os.PathLike[str]) -> None:
         if "numeric" in col:
             mo = col["numeric"]["moments"]
             mo["min"], mo["max"] = _json_float(mo["min"]), _json_float(mo["max"])
-    with (
-        atomic_writer(path, "wb") as fh,
-        zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf,
-    ):
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         _write(zf, HEADER, json.dumps(header, sort_keys=True, indent=1).encode())
         for i, arr in enumerate(arrays.items):
             buf = io.BytesIO()
@@ -172,7 +186,15 @@ def load(path: str | os.PathLike[str]) -> Profile:
     if not is_profile(path):
         raise InputError(f"{where}: not a driftcli profile")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with open(path, "rb") as fh:
+            return _read(fh, where)
+    except OSError as err:
+        raise InputError(f"{where}: cannot read profile: {err.strerror or err}") from None
+
+
+def _read(fh: Any, where: str) -> Profile:
+    try:
+        with zipfile.ZipFile(fh) as zf:
             header = json.loads(zf.read(HEADER))
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise InputError(f"{where}: not a driftcli profile")
