@@ -211,9 +211,9 @@ def auc_from_counts(pos: ValueCounts, neg: ValueCounts) -> tuple[float, float]:
     ``|AUC_binned - AUC| <= sum_b pos_b * neg_b / (2 PN)``: the returned bound, computed from
     the data (no larger than half the largest bucket share of either class).
     """
+    pos._compact()
+    neg._compact()
     if pos.exact and neg.exact:
-        pos._compact()
-        neg._compact()
         pv, pc_, nv, nc = pos.values, pos.counts, neg.values, neg.counts
     else:
         pv, pc_ = pos.binned()
@@ -223,10 +223,10 @@ def auc_from_counts(pos: ValueCounts, neg: ValueCounts) -> tuple[float, float]:
     p = np.bincount(inverse[: pv.size], weights=pc_, minlength=uniq.size)
     q = np.bincount(inverse[pv.size :], weights=nc, minlength=uniq.size)
     below = np.cumsum(q) - q
-    u = float(np.dot(p, below + q / 2.0))
+    u = float((p * (below + q / 2.0)).sum())
     auc = u / (n_pos * n_neg)
     exact = pos.exact and neg.exact
-    bound = 0.0 if exact else float(np.dot(p, q)) / (2.0 * n_pos * n_neg)
+    bound = 0.0 if exact else float((p * (q)).sum()) / (2.0 * n_pos * n_neg)
     return auc, bound
 
 
@@ -244,7 +244,7 @@ class Moments:
             return
         mean = float(values.mean())
         dev = values - mean
-        self.merge_in(Moments(int(values.size), mean, float(np.dot(dev, dev))))
+        self.merge_in(Moments(int(values.size), mean, float((dev * (dev)).sum())))
 
     def merge_in(self, other: Moments) -> None:
         """Chan, Golub & LeVeque (1979): pooled mean and M2 of two parts."""

@@ -46,6 +46,9 @@ def batch_labels(arr: pa.Array, most: int) -> tuple[IntArray, list[str]] | None:
         return np.full(len(arr), -1, dtype=np.int64), []
     if fam == "float":
         arr = pc.if_else(pc.is_finite(arr), arr, pa.scalar(None, arr.type))
+    head = arr.slice(0, 4 * most)  # a continuous column overflows here, cheaply
+    if len(arr) > len(head) and pc.count_distinct(head).as_py() > most:
+        return None
     encoded = pc.dictionary_encode(arr)
     dictionary = encoded.dictionary
     if len(dictionary) > most:

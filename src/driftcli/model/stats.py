@@ -199,7 +199,7 @@ class RegressionSums:
             return
         err = yhat - y
         self.sum_abs += float(np.abs(err).sum())
-        self.sum_sq += float(np.dot(err, err))
+        self.sum_sq += float((err * (err)).sum())
         nz = y != 0
         self.sum_ape += float((np.abs(err[nz]) / np.abs(y[nz])).sum())
         self.nonzero += int(nz.sum())
