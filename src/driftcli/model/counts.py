@@ -168,11 +168,17 @@ class ValueCounts:
         return self.values.astype(np.int64), self.counts
 
     def copy(self) -> ValueCounts:
+        """An independent copy (pending values folded in)."""
         self._compact()
         return ValueCounts(
-            self.grid, self.limit, self.exact, self.values.copy(), self.counts.copy(),
-            self.lo, self.hi,
-        )  # fmt: skip
+            grid=self.grid,
+            limit=self.limit,
+            exact=self.exact,
+            values=self.values.copy(),
+            counts=self.counts.copy(),
+            lo=self.lo,
+            hi=self.hi,
+        )
 
     def merged(self, other: ValueCounts, limit: int | None = None) -> ValueCounts:
         """The counts of both (a new object); ``limit`` overrides the smaller of the two."""
