@@ -114,12 +114,13 @@ class ClassCounts:
         ends = np.r_[starts[1:], sorted_t.size]
         for j, scores in enumerate(proba):
             loss = np.bincount(t, weights=_neg_log(scores), minlength=k)
-            rest = np.bincount(t, weights=_neg_log(1 - scores), minlength=k) if j == 0 else None
+            single = self.n_proba == 1
+            rest = np.bincount(t, weights=_neg_log(1 - scores), minlength=k) if single else None
             ordered = scores[order]
             for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
                 label = t_texts[int(sorted_t[s])]
                 _add(self.loss, (j, label), float(loss[sorted_t[s]]))
-                if rest is not None and self.n_proba == 1:
+                if rest is not None:
                     _add(self.loss_rest, label, float(rest[sorted_t[s]]))
                 vc = self.scores.get((j, label))
                 if vc is None:
