@@ -463,3 +463,19 @@ def test_too_many_labels_for_a_forced_classification_is_one_line():
     # auto: a continuous target is a regression, and label tracking stopped early
     stats = table_stats(table, settings_for(target="y", prediction="p"), max_chunksize=500)
     assert stats.cls is None and stats.labels["y"].overflow
+
+
+@given(seed=st.integers(0, 2**32 - 1), drop=st.floats(0, 0.05), shift=st.floats(0, 1.5))
+def test_approximate_auc_verdict_differs_only_within_the_bound_of_the_threshold(seed, drop, shift):
+    rng = np.random.default_rng(seed)
+    ref_df = binary_frame(rng, 1500)
+    cur_df = binary_frame(rng, 1500)
+    cur_df["y"] = np.where(rng.random(1500) < shift / 3, 1 - cur_df["y"], cur_df["y"])
+    settings = settings_for(**BINARY, max_metric_drop=drop)
+    ref, cur = pa.Table.from_pandas(ref_df), pa.Table.from_pandas(cur_df)
+    approx = metrics_of(evaluate(ref, cur, settings, exact_limit=1))["roc_auc"]
+    exact = metrics_of(evaluate(ref, cur, settings))["roc_auc"]
+    assert approx["approximate"] is True and "approximate" not in exact
+    if approx["breached"] != exact["breached"]:
+        margin = abs(exact["current"] - exact["threshold"])
+        assert margin <= (2 + drop) * approx["error_bound"]

@@ -292,8 +292,10 @@ def compare_metric(
     by more than ``max_drop`` or above ``limit``. The bias (``mean_error``) is judged on its
     absolute value and only against ``limit`` (its relative change around zero means nothing).
     A value from a binned summary adds ``approximate: true`` and ``error_bound`` (the larger
-    of the two sides' bounds) to the row; its verdict can differ from the exact one only when
-    the exact values lie within those bounds of the threshold.
+    of the two sides' bounds ``e``) to the row. Its verdict can differ from the exact one only
+    when the exact current value lies within ``(2 + max_drop) * e`` of the exact threshold
+    (``e`` of ``limit``): each side moves by at most ``e`` and the threshold
+    ``r -/+ max_drop * |r|`` by at most ``(1 + max_drop) * e``.
     """
     direction = DIRECTIONS[name]
     r, c = ref.value, cur.value
