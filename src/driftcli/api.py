@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from driftcli import io
+from driftcli.columns import infer_kind_profiles
 from driftcli.compare import Progress, check_named_columns, compare_profiles
-from driftcli.errors import InputError
-from driftcli.performance import ModelQuality, role_columns
-from driftcli.performance import evaluate as evaluate_tables
+from driftcli.drift import analyze_profiles
+from driftcli.errors import InputError, UsageError
+from driftcli.model import ModelQuality, ModelStats, drift_kinds, evaluate_stats, role_columns
 from driftcli.profile import Profile, build
 from driftcli.profile.store import is_profile
 from driftcli.result import DatasetDrift, Result
@@ -22,27 +24,6 @@ from driftcli.settings import Settings
 
 #: Rows per record batch when streaming a side into its profile.
 BATCH_ROWS = 131_072
-
-
-class _RoleRows:
-    """The role columns' rows of one side, for model quality (bounded by those columns)."""
-
-    def __init__(self) -> None:
-        self.batches: list[pa.RecordBatch] = []
-
-    def update(self, batch: pa.RecordBatch) -> None:
-        self.batches.append(batch)
-
-    def merge(self, other: _RoleRows) -> _RoleRows:
-        out = _RoleRows()
-        out.batches = self.batches + other.batches
-        return out
-
-    def table(self, schema: pa.Schema) -> pa.Table:
-        return pa.Table.from_batches(self.batches, schema=schema)
-
-    def to_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        raise InputError("saving model columns in a profile is not supported yet")
 
 
 class _Opened:
@@ -99,7 +80,7 @@ def _build(opened: _Opened, role: str, settings: Settings, progress: Progress | 
     schema = pa.schema([opened.schema.field(n) for n in names])
     batches, path, fmt, total = opened.batches(names), opened.path, opened.format, opened.num_rows
     roles = [c for c in role_columns(settings) if c in schema.names]
-    model = _RoleRows() if roles else None
+    model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
 
     def tick(done: int, total_rows: int | None) -> None:
         if progress is not None:
@@ -118,19 +99,47 @@ def _build(opened: _Opened, role: str, settings: Settings, progress: Progress | 
         total_rows=total,
         progress=tick,
     )
-    if model is not None:
-        prof.options["model_schema"] = pa.schema([schema.field(c) for c in roles])
     return prof
 
 
 def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQuality:
-    tables = []
+    """Model quality from the two sides' model summaries; role columns' drift from their
+    column profiles, with the kinds the task asks for."""
+    stats = []
     for side in (ref, cur):
-        if isinstance(side.model, _RoleRows):
-            tables.append(side.model.table(side.options["model_schema"]))
+        if side.model is not None:
+            stats.append(side.model)
+        elif role_columns(settings) and side.format == "profile":
+            raise UsageError(
+                f"{side.path}: the profile holds no model columns; profile it again with the "
+                "same --target / --prediction / --proba"
+            )
         else:
-            tables.append(pa.table({}))
-    return evaluate_tables(tables[0], tables[1], settings)
+            stats.append(ModelStats.empty(settings, exact_limit=settings.exact_limit))
+    ref_stats, cur_stats = stats
+    if not role_columns(settings):
+        return evaluate_stats(ref_stats, cur_stats, settings, _no_drift)
+    kinds = drift_kinds(ref_stats, settings)
+
+    def column_drift(name: str) -> dict[str, Any]:
+        rc, cc = ref.columns[name], cur.columns[name]
+        kind = kinds.get(name, "numeric")
+        typed = infer_kind_profiles(
+            name,
+            rc,
+            cc,
+            categorical=kind == "categorical",
+            numerical=kind == "numeric",
+            max_int_categories=settings.max_int_categories,
+            id_unique_share=settings.id_unique_share,
+        )
+        return asdict(analyze_profiles(name, typed, rc, cc, settings))
+
+    return evaluate_stats(ref_stats, cur_stats, settings, column_drift)
+
+
+def _no_drift(name: str) -> dict[str, Any]:
+    raise AssertionError(f"no role columns, yet drift asked for {name!r}")
 
 
 def compare(
