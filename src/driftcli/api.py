@@ -60,10 +60,13 @@ def compare(
     (exit code 2 on the command line) when the check cannot run.
     """
     settings = (settings or Settings()).updated(**options).validate()
-    ref = io.load(
-        reference, role="reference", delimiter=settings.delimiter, encoding=settings.encoding
+    ref, cur = io.load_pair(
+        reference,
+        current,
+        delimiter=settings.delimiter,
+        encoding=settings.encoding,
+        na_values=settings.na_values,
     )
-    cur = io.load(current, role="current", delimiter=settings.delimiter, encoding=settings.encoding)
     for role, loaded in (("reference", ref), ("current", cur)):
         where = loaded.path or f"{role} {loaded.format} input"
         if loaded.table.num_columns == 0:
