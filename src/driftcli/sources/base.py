@@ -189,3 +189,24 @@ def sliced(batch: pa.RecordBatch, batch_rows: int) -> Iterator[pa.RecordBatch]:
         return
     for start in range(0, batch.num_rows, batch_rows):
         yield batch.slice(start, batch_rows)
+
+
+def coalesced(
+    batches: Iterator[pa.RecordBatch], batch_rows: int, schema: pa.Schema
+) -> Iterator[pa.RecordBatch]:
+    """Batches of exactly ``batch_rows`` rows (the last may be shorter) from small ones, so
+    that a reader with small blocks does not hand out thousands of tiny batches."""
+    buf: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        for piece in sliced(batch, batch_rows):
+            buf.append(piece)
+            rows += piece.num_rows
+            if rows < batch_rows:
+                continue
+            table = pa.Table.from_batches(buf, schema=schema).combine_chunks()
+            yield from table.slice(0, batch_rows).to_batches()
+            rest = table.slice(batch_rows)
+            buf, rows = rest.to_batches(), rest.num_rows
+    if rows:
+        yield from pa.Table.from_batches(buf, schema=schema).combine_chunks().to_batches()

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from driftcli.errors import InputError, UsageError
-from driftcli.sources.base import Source, check_names, first_line, sliced
+from driftcli.sources.base import Source, check_names, coalesced, first_line
 
 T = TypeVar("T")
 
@@ -50,7 +50,8 @@ DEFAULT_NA_VALUES: tuple[str, ...] = (
 )
 
 #: Bytes per block; a row longer than this makes the block grow (x4) up to MAX_BLOCK.
-BLOCK_SIZE = 8 << 20
+#: pyarrow reads about 32 blocks ahead, so this bounds a CSV's raw buffers near 40 MiB.
+BLOCK_SIZE = 1 << 20
 MAX_BLOCK = 1 << 30
 
 #: Arrow's type inference order for CSV columns (checked against ``read_csv`` in tests).
@@ -69,8 +70,12 @@ LADDER: tuple[pa.DataType, ...] = (
 )
 
 _CONVERSION = re.compile(
-    r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to (.+?): invalid value '(.*)'$",
-    re.DOTALL,
+    r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to (.+?): (.*)$", re.DOTALL
+)
+#: Where a conversion message quotes the offending cell.
+_CELL = (
+    re.compile(r"^invalid value '(.*)'$", re.DOTALL),
+    re.compile(r"^expected (?:a|no) zone offset in '(.*?)'", re.DOTALL),
 )
 _BAD_UTF8 = re.compile(r"In CSV column #(\d+): .*invalid UTF8", re.DOTALL)
 
@@ -91,7 +96,7 @@ class _Plan:
     delimiter: str
     encoding: str
     na_values: tuple[str, ...]
-    block_size: int = BLOCK_SIZE
+    block_size: int
     newlines_in_values: bool = False
 
 
@@ -118,7 +123,7 @@ class CsvSource(Source):
         if len(delimiter) != 1:
             raise UsageError(f"--delimiter must be one character, got {delimiter!r}")
         nas = DEFAULT_NA_VALUES if na_values is None else tuple(dict.fromkeys(["", *na_values]))
-        self._plan = _Plan(delimiter, arrow_encoding(encoding), nas)
+        self._plan = _Plan(delimiter, arrow_encoding(encoding), nas, BLOCK_SIZE)
         self._requested = dict(column_types or {})
         self._schema: pa.Schema | None = None
         self._rows: int | None = None
@@ -155,7 +160,8 @@ class CsvSource(Source):
                 if "straddl" in msg and self._plan.block_size < MAX_BLOCK:
                     self._plan = replace(self._plan, block_size=self._plan.block_size * 4)
                     continue
-                if "parse error" in msg.lower() and not self._plan.newlines_in_values:
+                parse_error = "parse error" in msg.lower() or "newlines_in_values" in msg
+                if parse_error and not self._plan.newlines_in_values:
                     # maybe a quoted field spans lines across a block boundary
                     self._plan = replace(self._plan, newlines_in_values=True)
                     continue
@@ -221,37 +227,42 @@ class CsvSource(Source):
         types = dict(self._requested)
         forced = set(types)
         while True:
-            reader = self._open(plan, types)
+            reader: pacsv.CSVStreamingReader | None = None
             rows = 0
             try:
+                reader = self._open(plan, types)  # converts the first block already
                 for batch in reader:
                     rows += batch.num_rows
             except pa.ArrowInvalid as err:
                 text = str(err).strip()
                 bad = _BAD_UTF8.match(text)
                 if bad:
-                    raise self._not_utf8(reader.schema.field(int(bad.group(1))).name) from err
+                    raise self._not_utf8(self.header[int(bad.group(1))]) from err
                 m = _CONVERSION.match(text)
                 if not m:
                     raise
-                field = reader.schema.field(int(m.group(1)))
-                if field.name in forced:  # the values do not allow the requested type
-                    forced.discard(field.name)
-                    del types[field.name]
+                name = self.header[int(m.group(1))]
+                if name in forced:  # the values do not allow the requested type
+                    forced.discard(name)
+                    del types[name]
                     continue
-                types[field.name] = self._wider(field.type, m.group(3), plan)
+                current = types.get(name)
+                if current is None and reader is not None:
+                    current = reader.schema.field(name).type
+                types[name] = self._wider(current or pa.null(), _cell(m.group(3)), plan)
                 continue
             self._kept = {n: t for n, t in self._requested.items() if n in forced}
             return reader.schema, rows
 
-    def _wider(self, current: pa.DataType, value: str, plan: _Plan) -> pa.DataType:
-        """The next type in Arrow's inference order after ``current`` that accepts ``value``."""
+    def _wider(self, current: pa.DataType, value: str | None, plan: _Plan) -> pa.DataType:
+        """The next type in Arrow's inference order after ``current`` that accepts ``value``
+        (the offending cell, when the message quoted it; else simply the next type)."""
         try:
             start = LADDER.index(current) + 1
         except ValueError:
             return pa.string()
         for candidate in LADDER[start:]:
-            if _accepts(candidate, value, plan):
+            if value is None or _accepts(candidate, value, plan):
                 return candidate
         return pa.string()
 
@@ -279,8 +290,7 @@ class CsvSource(Source):
         types = {f.name: f.type for f in schema}
         try:
             reader = self._open(self._plan, types, columns)
-            for batch in reader:
-                yield from sliced(batch, batch_rows)
+            yield from coalesced(iter(reader), batch_rows, self.projected_schema(columns))
         except (pa.ArrowException, OSError, UnicodeDecodeError) as err:  # changed on disk?
             raise self._error(err) from err
 
@@ -297,6 +307,15 @@ def _convert_options(
         strings_can_be_null=True,
         include_columns=list(include) if include is not None else [],
     )
+
+
+def _cell(detail: str) -> str | None:
+    """The offending cell quoted in a conversion message, if it quotes one."""
+    for pattern in _CELL:
+        m = pattern.match(detail)
+        if m:
+            return m.group(1)
+    return None
 
 
 def _accepts(candidate: pa.DataType, value: str, plan: _Plan) -> bool:
