@@ -93,9 +93,14 @@ class Source(ABC):
         return self.path or f"{self.role} {self.format} input"
 
     def read_all(self, columns: Sequence[str] | None = None) -> pa.Table:
-        """Every batch concatenated into one table (for code that still needs a table)."""
+        """Every batch concatenated into one table (for code that still needs a table).
+
+        When the row count is known the batches are as large as the input allows, so that
+        columns come in as few chunks as a whole-table read gives (numpy views stay cheap).
+        """
         schema = self.projected_schema(columns)
-        return pa.Table.from_batches(list(self.batches(columns)), schema=schema)
+        rows = self.num_rows or DEFAULT_BATCH_ROWS
+        return pa.Table.from_batches(list(self.batches(columns, batch_rows=rows)), schema=schema)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.where}>"

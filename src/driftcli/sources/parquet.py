@@ -12,7 +12,7 @@ Hive-style ``key=value`` directories add partition columns, as ``pyarrow`` does.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -69,6 +69,22 @@ class ParquetFileSource(Source):
                     yield from conform(batch.select(columns), target, self.path or "")
         except (pa.ArrowException, OSError) as err:
             raise _cannot(self._file, err) from err
+
+    def read_all(self, columns: Sequence[str] | None = None) -> pa.Table:
+        """The whole file in one read (as fast as pyarrow's own, one chunk per row group)."""
+        names = self.columns(columns)
+        target = self.projected_schema(names)
+        try:
+            with pq.ParquetFile(self._file) as pf:
+                table = pf.read(columns=names, use_threads=True).select(names)
+        except (pa.ArrowException, OSError) as err:
+            raise _cannot(self._file, err) from err
+        if table.schema.equals(target, check_metadata=False):
+            return table
+        batches = [
+            b for batch in table.to_batches() for b in conform(batch, target, self.path or "")
+        ]
+        return pa.Table.from_batches(batches, schema=target)
 
     def input_files(self) -> list[Path]:
         return [self._file.resolve()]
