@@ -521,8 +521,13 @@ TEXT_TYPES = [
 ]
 
 
-@pytest.mark.parametrize("text_type", TEXT_TYPES, ids=str)
-@pytest.mark.parametrize("via", ["arrow", "parquet"])
+# Parquet has no view types: it stores string_view and binary_view as their plain types
+TEXT_CASES = [(t, "arrow") for t in TEXT_TYPES] + [
+    (t, "parquet") for t in TEXT_TYPES if "view" not in str(t)
+]
+
+
+@pytest.mark.parametrize(("text_type", "via"), TEXT_CASES, ids=lambda v: str(v))
 def test_text_and_binary_columns_are_read_as_strings(tmp_path, text_type, via):
     values = ["naïve", None, "日本語", "plain"] * 50
     raw = [v.encode() if v is not None and "binary" in str(text_type) else v for v in values]
@@ -536,8 +541,6 @@ def test_text_and_binary_columns_are_read_as_strings(tmp_path, text_type, via):
     )
     obj: Any = table
     if via == "parquet":
-        if "view" in str(text_type):
-            pytest.skip("Parquet stores view types as their plain type")
         obj = tmp_path / "t.parquet"
         pq.write_table(table, obj)
     src = open_source(obj, role="reference")
