@@ -16,11 +16,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from driftcli.errors import InputError
+from driftcli.errors import InputError, UsageError
 from driftcli.sources.base import DEFAULT_BATCH_ROWS, Source, normalized_type
 from driftcli.sources.csv import DEFAULT_NA_VALUES, CsvSource
 from driftcli.sources.frames import ArrowSource, PandasSource, is_pandas_frame
 from driftcli.sources.parquet import PARQUET_SUFFIXES, ParquetDirSource, ParquetFileSource
+from driftcli.sources.sql import PostgresSource, SqliteSource, is_database_url, open_database
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 
@@ -63,8 +64,11 @@ def open_source(
     encoding: str = "utf8",
     na_values: Sequence[str] | None = None,
     column_types: Mapping[str, pa.DataType] | None = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> Source:
-    """A :class:`Source` for a path, a pandas DataFrame or a pyarrow Table/RecordBatch.
+    """A :class:`Source` for a path, a database URL, a pandas DataFrame or a pyarrow
+    Table/RecordBatch.
 
     Raises :class:`InputError` (one line naming the input) for a missing file, a FIFO or
     device, an unknown suffix, an empty file, a header without rows, bytes that are not text
@@ -72,11 +76,19 @@ def open_source(
     names, a directory without Parquet parts or with parts that disagree. ``na_values``
     (CSV) are the strings read as missing (default :data:`DEFAULT_NA_VALUES`);
     ``column_types`` are CSV column types applied where the values allow (see
-    :func:`typed_hints`).
+    :func:`typed_hints`). ``table`` or ``query`` (exactly one) select the rows of a
+    database URL (``sqlite:///rel.db``, ``sqlite:////abs.db``, ``postgresql://...``).
     """
     source: Source
     if isinstance(obj, Source):
         return obj
+    if is_database_url(obj):
+        source = open_database(obj, role=role, table=table, query=query)
+        if source.num_rows == 0:
+            raise InputError(f"{source.where}: no rows")
+        return source
+    if table is not None or query is not None:
+        raise UsageError("a table or a query applies only to a database URL input")
     if isinstance(obj, pa.RecordBatch):
         obj = pa.Table.from_batches([obj])
     if isinstance(obj, pa.Table):
@@ -183,7 +195,9 @@ __all__ = [
     "PandasSource",
     "ParquetDirSource",
     "ParquetFileSource",
+    "PostgresSource",
     "Source",
+    "SqliteSource",
     "detect_format",
     "open_pair",
     "open_source",

@@ -147,6 +147,8 @@ def check_names(names: Sequence[str], where: str) -> None:
 
 
 def _cast(arr: pa.Array, target: pa.DataType) -> pa.Array:
+    if pa.types.is_null(target) and arr.null_count == len(arr):
+        return pa.nulls(len(arr))
     if pa.types.is_dictionary(arr.type):
         return pa.DictionaryArray.from_arrays(
             arr.indices, arr.dictionary.cast(target.value_type), ordered=target.ordered
