@@ -129,6 +129,10 @@ def test_projection_gives_only_the_asked_columns_in_order(tmp_path, kind):
     assert got.column("num").equals(expected.column("num").cast(got.schema.field("num").type))
     with pytest.raises(UsageError, match="unknown column 'nope'"):
         list(src.batches(["num", "nope"]))
+    with pytest.raises(UsageError, match="no columns requested"):
+        list(src.batches([]))
+    with pytest.raises(UsageError, match="column 'num' requested twice"):
+        list(src.batches(["num", "num"]))
 
 
 def _peak_while(it: Iterator[pa.RecordBatch]) -> tuple[int, int]:
@@ -702,6 +706,15 @@ def test_typed_hint_that_values_do_not_allow_is_dropped(
     assert src.schema().field("v").type == falls_back_to
     assert src.applied_types == {}
     assert src.read_all().equals(whole_csv(path))
+
+
+def test_column_types_for_absent_columns_are_ignored(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("a,b\n1,x\n2,y\n")
+    src = open_source(path, role="current", column_types={"zzz": pa.int64(), "a": pa.string()})
+    assert src.schema() == pa.schema([("a", pa.string()), ("b", pa.string())])
+    assert src.applied_types == {"a": pa.string()}
+    assert src.read_all().column("a").to_pylist() == ["1", "2"]
 
 
 def test_typed_hints_ignore_two_csv_or_two_typed_sides(tmp_path):

@@ -63,6 +63,8 @@ class Source(ABC):
         names = self.schema().names
         if columns is None:
             return list(names)
+        if not columns:
+            raise UsageError(f"{self.where}: no columns requested")
         known = set(names)
         out: list[str] = []
         for name in columns:

@@ -224,7 +224,7 @@ class CsvSource(Source):
 
     def _typing_pass(self, plan: _Plan) -> tuple[pa.Schema, int]:
         """Read the whole file once, widening columns until every block converts."""
-        types = dict(self._requested)
+        types = {n: t for n, t in self._requested.items() if n in self.header}
         forced = set(types)
         while True:
             reader: pacsv.CSVStreamingReader | None = None
