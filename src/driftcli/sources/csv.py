@@ -12,6 +12,7 @@ and every later call of :meth:`CsvSource.batches` reads with those types fixed.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -214,6 +215,8 @@ class CsvSource(Source):
             if _CONVERSION.match(first_line(err)) or _BAD_UTF8.match(str(err)):
                 return reader.schema, True
             raise
+        finally:
+            _close(reader)  # stop the read-ahead of the rest of the file
         return reader.schema, False
 
     def _not_utf8(self, name: str) -> InputError:
@@ -234,6 +237,8 @@ class CsvSource(Source):
                 for batch in reader:
                     rows += batch.num_rows
             except pa.ArrowInvalid as err:
+                if reader is not None:
+                    _close(reader)
                 text = str(err).strip()
                 bad = _BAD_UTF8.match(text)
                 if bad:
@@ -290,12 +295,23 @@ class CsvSource(Source):
         types = {f.name: f.type for f in schema}
         try:
             reader = self._open(self._plan, types, columns)
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
+            raise self._error(err) from err
+        try:
             yield from coalesced(iter(reader), batch_rows, self.projected_schema(columns))
         except (pa.ArrowException, OSError, UnicodeDecodeError) as err:  # changed on disk?
             raise self._error(err) from err
+        finally:
+            _close(reader)
 
     def input_files(self) -> list[Path]:
         return [self._file.resolve()]
+
+
+def _close(reader: pacsv.CSVStreamingReader) -> None:
+    """Stop a reader early (its read-ahead thread and buffers go with it)."""
+    with contextlib.suppress(Exception):
+        reader.close()
 
 
 def _convert_options(
