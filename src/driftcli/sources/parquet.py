@@ -63,10 +63,16 @@ class ParquetFileSource(Source):
         target = self.projected_schema(columns)
         try:
             with pq.ParquetFile(self._file) as pf:
-                for batch in pf.iter_batches(
-                    batch_size=batch_rows, columns=columns, use_threads=True
-                ):
-                    yield from conform(batch.select(columns), target, self.path or "")
+                # one row group at a time: iter_batches over all of them at once holds
+                # the whole file in memory (measured: 82 MiB peak for a 61 MiB file)
+                for group in range(pf.metadata.num_row_groups):
+                    for batch in pf.iter_batches(
+                        batch_size=batch_rows,
+                        row_groups=[group],
+                        columns=columns,
+                        use_threads=True,
+                    ):
+                        yield from conform(batch.select(columns), target, self.path or "")
         except (pa.ArrowException, OSError) as err:
             raise _cannot(self._file, err) from err
 
@@ -179,6 +185,8 @@ class ParquetDirSource(Source):
         full = self._dataset.schema
         check_names(full.names, self.path)
         self._scan_schema = full
+        # pre-buffering reads whole row groups ahead: off, the peak stays near a few batches
+        self._scan_options = ds.ParquetFragmentScanOptions(pre_buffer=False)
         self._schema = normalized_schema(full)
 
     def _check_same(self, a: pa.Schema, a_name: str, b: pa.Schema, b_name: str) -> None:
@@ -214,6 +222,7 @@ class ParquetDirSource(Source):
                     batch_readahead=READAHEAD,
                     fragment_readahead=1,
                     use_threads=True,
+                    fragment_scan_options=self._scan_options,
                 ):
                     if batch.num_rows:
                         yield from conform(batch, target, self.path or "")
