@@ -4,14 +4,12 @@ sides (data or profiles) and gates the outcome. Nothing here prints."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from driftcli import io
 from driftcli.columns import infer_kind_profiles
 from driftcli.compare import Progress, check_named_columns, compare_profiles
 from driftcli.drift import analyze_profiles
@@ -21,24 +19,20 @@ from driftcli.profile import Profile, build
 from driftcli.profile.store import is_profile
 from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
+from driftcli.sources import Source, open_source, typed_hints
 
 #: Rows per record batch when streaming a side into its profile.
 BATCH_ROWS = 131_072
 
 
-class _Opened:
-    """A side's data, opened: its schema, and batches of the columns asked for."""
-
-    def __init__(self, data: Any, role: str, settings: Settings) -> None:
-        loaded = io.load(data, role=role, delimiter=settings.delimiter, encoding=settings.encoding)
-        self.table = loaded.table
-        self.schema = loaded.table.schema
-        self.path = loaded.path
-        self.format = loaded.format
-        self.num_rows: int | None = loaded.table.num_rows
-
-    def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
-        return iter(self.table.select(columns).to_batches(max_chunksize=BATCH_ROWS))
+def _open(data: Any, role: str, settings: Settings) -> Source:
+    return open_source(
+        data,
+        role=role,
+        delimiter=settings.delimiter,
+        encoding=settings.encoding,
+        na_values=settings.na_values,
+    )
 
 
 def wanted_columns(names: list[str], settings: Settings) -> list[str]:
@@ -72,13 +66,24 @@ def profile(
         return data
     if _is_profile_path(data):
         return Profile.load(data)
-    return _build(_Opened(data, role, settings), role, settings, progress)
+    return _build(_open(data, role, settings), role, settings, progress)
 
 
-def _build(opened: _Opened, role: str, settings: Settings, progress: Progress | None) -> Profile:
-    names = wanted_columns(opened.schema.names, settings)
-    schema = pa.schema([opened.schema.field(n) for n in names])
-    batches, path, fmt, total = opened.batches(names), opened.path, opened.format, opened.num_rows
+def _build(source: Source, role: str, settings: Settings, progress: Progress | None) -> Profile:
+    full = source.schema()
+    names = wanted_columns(full.names, settings)
+    schema = pa.schema([full.field(n) for n in names])
+    if names:
+        batches = source.batches(names, BATCH_ROWS)
+    else:  # nothing of this side is compared: its rows still count (min_rows, messages)
+        rows = source.num_rows
+        if rows is None:
+            rows = sum(b.num_rows for b in source.batches(full.names[:1], BATCH_ROWS))
+        empty = Profile({}, rows, source.path, source.format, {"exact_limit": settings.exact_limit})
+        if role_columns(settings):
+            empty.model = ModelStats.empty(settings, exact_limit=settings.exact_limit)
+        return empty
+    path, fmt, total = source.path, source.format, source.num_rows
     roles = [c for c in role_columns(settings) if c in schema.names]
     model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
 
@@ -159,18 +164,30 @@ def compare(
     (exit code 2 on the command line) when the check cannot run.
     """
     settings = (settings or Settings()).updated(**options).validate()
-    sides: list[Profile | _Opened] = []
+    sides: list[Profile | Source] = []
     for data, role in ((reference, "reference"), (current, "current")):
         if isinstance(data, Profile):
             sides.append(data)
         elif _is_profile_path(data):
             sides.append(Profile.load(data))
         else:
-            sides.append(_Opened(data, role, settings))
-    names = [set(s.column_names if isinstance(s, Profile) else s.schema.names) for s in sides]
-    for side, role in zip(sides, ("reference", "current"), strict=True):
-        if not isinstance(side, Profile) and not side.schema.names:
-            raise InputError(f"{side.path or f'{role} {side.format} input'}: no columns")
+            sides.append(_open(data, role, settings))
+    if isinstance(sides[0], Source) and isinstance(sides[1], Source):
+        # a CSV side is read with the types of a typed side where its values allow
+        ref_hints, cur_hints = typed_hints(sides[0], sides[1])
+        for i, (data, role, hints) in enumerate(
+            ((reference, "reference", ref_hints), (current, "current", cur_hints))
+        ):
+            if hints:
+                sides[i] = open_source(
+                    data,
+                    role=role,
+                    delimiter=settings.delimiter,
+                    encoding=settings.encoding,
+                    na_values=settings.na_values,
+                    column_types=hints,
+                )
+    names = [set(s.column_names if isinstance(s, Profile) else s.schema().names) for s in sides]
     check_named_columns(settings, names[0] | names[1])
     if not role_columns(settings) and not (
         set(wanted_columns(sorted(names[0]), settings)) & names[1]
