@@ -20,6 +20,7 @@ import difflib
 import inspect
 import itertools
 import json
+import os
 import re
 import sys
 import textwrap
@@ -325,32 +326,60 @@ def dotted(key: tuple[str, ...]) -> str:
 
 
 def discover(cwd: Path | None = None) -> Path | None:
-    """``driftcli.toml`` in the working directory, else a ``pyproject.toml`` there that has a
-    ``[tool.driftcli]`` table, else None."""
-    base = cwd or Path.cwd()
-    own = base / CONFIG_NAME
+    """The config file of the working directory, found as ruff, pytest and coverage do.
+
+    From ``cwd`` upward, the first folder holding ``driftcli.toml``, or a ``pyproject.toml``
+    with a ``[tool.driftcli]`` table, wins (``driftcli.toml`` first within a folder). The
+    search stops after the repository root (a folder holding ``.git``, a directory or the
+    file of a worktree) or at the filesystem root. None when no folder has one.
+    """
+    base = (cwd or Path.cwd()).absolute()
+    for folder in (base, *base.parents):
+        found = _config_in(folder)
+        if found is not None:
+            return found
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _config_in(folder: Path) -> Path | None:
+    """``driftcli.toml`` in ``folder``, else its ``pyproject.toml`` if that has our table."""
+    own = folder / CONFIG_NAME
     if own.is_file():
         return own
-    pyproject = base / PYPROJECT_NAME
-    if pyproject.is_file():
-        try:
-            raw = pyproject.read_bytes()
-        except OSError:
-            return None
-        ours = b"tool.driftcli" in raw  # a broken file must not silently drop our settings
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            if ours:
-                raise ConfigError(f"{PYPROJECT_NAME}: cannot read config file: {exc}") from None
-            return None
-        except tomllib.TOMLDecodeError as exc:
-            if ours:
-                raise _invalid_toml(Path(PYPROJECT_NAME), exc) from None
-            return None
-        if isinstance(data.get("tool"), dict) and "driftcli" in data["tool"]:
-            return pyproject
+    pyproject = folder / PYPROJECT_NAME
+    if not pyproject.is_file():
+        return None
+    shown = Path(shown_path(pyproject))
+    try:
+        raw = pyproject.read_bytes()
+    except OSError:
+        return None
+    ours = b"tool.driftcli" in raw  # a broken file must not silently drop our settings
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        if ours:
+            raise ConfigError(f"{shown}: cannot read config file: {exc}") from None
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        if ours:
+            raise _invalid_toml(shown, exc) from None
+        return None
+    if isinstance(data.get("tool"), dict) and "driftcli" in data["tool"]:
+        return pyproject
     return None
+
+
+def shown_path(path: Path, cwd: Path | None = None) -> str:
+    """How to name a discovered file: relative to the working directory (``driftcli.toml``,
+    ``../pyproject.toml``), absolute when no relative path reaches it."""
+    base = (cwd or Path.cwd()).absolute()
+    try:
+        return os.path.relpath(path.absolute(), base)
+    except ValueError:  # another drive on Windows
+        return str(path.absolute())
 
 
 def _invalid_toml(shown: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
@@ -604,7 +633,7 @@ def resolve(
         cfg: ConfigFile | None = read_file(path)
     elif use_file:
         path = discover(cwd)
-        cfg = read_file(path, display=path.name) if path else None
+        cfg = read_file(path, display=shown_path(path, cwd)) if path else None
     else:
         cfg = None
     values = parse(cfg) if cfg else FileValues()
@@ -641,7 +670,11 @@ def resolve(
         if k in settings_names and origins[k] != COMMAND_LINE
     }
     file_keys = {k: raw for k, raw in values.keys.items() if origins.get(k) != COMMAND_LINE}
-    extra = {"column_overrides": overrides, "sources": sources}
+    extra = {
+        "column_overrides": overrides,
+        "sources": sources,
+        "config_file": str(cfg.path) if cfg else None,
+    }
     settings = _validate(settings_vals, extra, file_keys, cfg)
 
     outputs = Outputs(**output_vals)
@@ -736,7 +769,7 @@ def describe(eff: Effective) -> str:
     """The effective settings as TOML, each line commented with where it came from."""
     lines = [
         "# driftcli effective settings: defaults < "
-        + (str(eff.path) if eff.path else "(no config file)")
+        + (eff.settings.config_file or str(eff.path or "") or "(no config file)")
         + " < command line",
     ]
     section = ""

@@ -120,6 +120,8 @@ class Settings:
         default_factory=dict, repr=False, compare=False, metadata={"config": False}
     )
     """Where each option that is not a default came from (for error messages)."""
+    config_file: str | None = field(default=None, compare=False, metadata={"config": False})
+    """The config file these settings were read from (None: defaults and command line only)."""
 
     def validate(self) -> Settings:
         """Check values and normalize lists; raises :class:`UsageError` naming the option."""
