@@ -206,7 +206,7 @@ def test_kebab_case_keys_are_accepted(tmp_path):
 
 def test_metrics_table_becomes_min_metric(tmp_path):
     path = tmp_path / "driftcli.toml"
-    path.write_text("[metrics]\naccuracy = 0.8\nrmse = 12\n")
+    path.write_text("target = \"y\"\n[metrics]\naccuracy = 0.8\nrmse = 12\n")
     eff = config.resolve({}, path)
     assert eff.settings.min_metric == ["accuracy=0.8", "rmse=12"]
     # the command line replaces the file's list
