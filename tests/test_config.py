@@ -877,3 +877,51 @@ def test_troubleshooting_does_not_deny_the_seed_option(cli):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert "there is no `--seed`" not in readme
     assert "--seed N" in cli("compare", "--help").out
+
+
+# -- slow tests: left out of a local run, always run in CI -----------------------------------
+
+
+def _collected(env_ci: str | None, *args: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    if env_ci is not None:
+        env["CI"] = env_ci
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "tests/test_calibration.py",
+            *args,
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("env_ci", "args", "runs_slow"),
+    [
+        ("false", (), False),
+        ("true", (), True),
+        (None, ("--runslow",), True),
+    ],
+)
+def test_slow_tests_run_in_ci_or_on_request_only(env_ci, args, runs_slow):
+    out = _collected(env_ci, *args)
+    last = out.strip().splitlines()[-1]
+    if runs_slow:
+        assert "deselected" not in last and "test_calibration.py::" in out, last
+    else:
+        assert "deselected" in last and "test_calibration.py::" not in out, last

@@ -404,6 +404,7 @@ def test_unwritable_html_path_exit_2(cli, examples, tmp_path):
 # --------------------------------------------------------------------------- packaging
 
 
+@pytest.mark.slow
 def test_templates_ship_in_a_non_editable_install(tmp_path, examples):
     """Build the wheel, install it into a private folder and run it from another directory.
 
