@@ -87,8 +87,9 @@ def open_in_browser(
 ) -> PageReport:
     """Open ``html`` from file:// in headless Debian Chromium with every other request blocked.
 
-    Waits until the page says its charts are done (or failed), collects console errors, the
-    rendered plot count per column panel and the page text, and saves a screenshot. ``probe``
+    Waits for the load event only (charts are drawn while the page loads, so a plain
+    ``chromium --headless --screenshot`` shows them), collects console errors, the rendered
+    plot count per column panel and the page text, and saves a screenshot. ``probe``
     is a JS function evaluated after the screenshot (its value lands in ``extra["probe"]``).
     """
     from playwright.sync_api import sync_playwright
@@ -113,10 +114,8 @@ def open_in_browser(
             page.on("console", on_console)
             page.on("pageerror", lambda exc: out.errors.append(f"pageerror: {exc}"))
             page.route("**/*", route)
-            page.goto(html.resolve().as_uri())
-            page.wait_for_function(
-                "document.documentElement.getAttribute('data-charts') !== null", timeout=60_000
-            )
+            # no waiting beyond the load event: a screenshot taken then must show the charts
+            page.goto(html.resolve().as_uri(), wait_until="load")
             root = "document.documentElement"
             out.charts_state = page.evaluate(f"{root}.getAttribute('data-charts')")
             out.charts_drawn = int(page.evaluate(f"{root}.getAttribute('data-charts-drawn')") or 0)
