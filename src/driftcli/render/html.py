@@ -168,7 +168,7 @@ def _status(col: dict[str, Any]) -> tuple[str, str]:
 
 def table_row(col: dict[str, Any], index: int, panel: str | None) -> dict[str, Any]:
     """One row of the summary table: display strings plus sort keys."""
-    ref, cur = col.get("reference") or {}, col.get("current") or {}
+    ref, cur = _dict(col.get("reference")), _dict(col.get("current"))
     status, status_class = _status(col)
     severity = str(col.get("severity") or "none")
     return {
@@ -225,8 +225,8 @@ def _as_float(text: str) -> float:
 
 
 def _quantile_rows(col: dict[str, Any]) -> list[dict[str, str]]:
-    ref, cur = col.get("reference") or {}, col.get("current") or {}
-    rq, cq = ref.get("quantiles") or {}, cur.get("quantiles") or {}
+    ref, cur = _dict(col.get("reference")), _dict(col.get("current"))
+    rq, cq = _dict(ref.get("quantiles")), _dict(cur.get("quantiles"))
     rows = [{"label": "min", "ref": fmt(ref.get("min")), "cur": fmt(cur.get("min"))}]
     for key in sorted(set(rq) | set(cq), key=_as_float):
         label = QUANTILE_LABELS.get(key, f"q{key}")
@@ -243,9 +243,9 @@ def _more(names: list[Any], total: Any) -> int:
 
 def panel(col: dict[str, Any], chart_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The detail panel of a tested column (for Jinja) and its chart data (for the page)."""
-    ref, cur = col.get("reference") or {}, col.get("current") or {}
+    ref, cur = _dict(col.get("reference")), _dict(col.get("current"))
     status, status_class = _status(col)
-    effect = col.get("effect_size") or {}
+    effect = _dict(col.get("effect_size"))
     view: dict[str, Any] = {
         "chart_id": chart_id,
         "name": str(col.get("name")),
@@ -288,8 +288,8 @@ def panel(col: dict[str, Any], chart_id: str) -> tuple[dict[str, Any], dict[str,
         }
         view["quantiles"] = _quantile_rows(col)
     elif isinstance(cats, dict) and cats.get("labels") is not None:
-        new = [str(v) for v in cur.get("unseen_in_other") or []]
-        gone = [str(v) for v in ref.get("unseen_in_other") or []]
+        new = _texts(cur.get("unseen_in_other"))
+        gone = _texts(ref.get("unseen_in_other"))
         view.update(
             new=new,
             new_more=_more(new, cur.get("unseen_in_other_count")),
@@ -382,6 +382,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def counts(values: Any) -> list[float]:
     """A list of counts for a chart: non-numbers become 0."""
     if not isinstance(values, list):
@@ -437,6 +441,9 @@ def metric_rows(metrics: Any) -> list[dict[str, Any]]:
 
 
 def _texts(values: Any) -> list[str]:
+    """Display strings of a list (a lone string is a list of one; anything else, none)."""
+    if isinstance(values, str):
+        return [values]
     return [str(v) for v in values] if isinstance(values, list) else []
 
 
@@ -512,7 +519,7 @@ def performance_view(perf: Any, charts: list[dict[str, Any]]) -> dict[str, Any] 
 
 def _role_panels(section: dict[str, Any], charts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     panels = []
-    for col in section.get("columns") or []:
+    for col in _list(section.get("columns")):
         if isinstance(col, dict) and col.get("name") is not None:
             view, chart = panel(col, f"chart-m{len(charts)}")
             view["role"] = str(col.get("role") or "")
@@ -599,8 +606,9 @@ def _side(role: str, info: dict[str, Any]) -> dict[str, Any]:
 def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
     """Everything the template needs, built from the JSON contract of ``result``."""
     data = result.to_dict()
-    columns = sorted(data["columns"], key=_order)
-    schema = data.get("schema_changes") or {}
+    columns = sorted((c for c in _list(data["columns"]) if isinstance(c, dict)), key=_order)
+    schema = _dict(data.get("schema_changes"))
+    missing, new = _texts(schema.get("missing_in_current")), _texts(schema.get("new_in_current"))
     charts: list[dict[str, Any]] = []
     panels: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -614,12 +622,12 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
         panels.append(view)
         if chart is not None:
             charts.append(chart)
-    for name in schema.get("missing_in_current") or []:
-        rows.append(schema_row(str(name), len(rows), "missing", "missing from current"))
+    for name in missing:
+        rows.append(schema_row(name, len(rows), "missing", "missing from current"))
     for col in columns:
         rows.append(table_row(col, len(rows), panel_ids.get(id(col))))
-    for name in schema.get("new_in_current") or []:
-        rows.append(schema_row(str(name), len(rows), "new", "new in current (not tested)"))
+    for name in new:
+        rows.append(schema_row(name, len(rows), "new", "new in current (not tested)"))
 
     model = {
         "performance": performance_view(data.get("performance"), charts),
@@ -627,26 +635,32 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
         "prediction": drift_view(data.get("prediction_drift"), charts),
     }
 
-    dd = data["dataset_drift"]
-    verdict = data["verdict"]
+    dd = _dict(data["dataset_drift"])
+    verdict = _dict(data["verdict"])
+    settings = _dict(data.get("settings"))
     return {
-        "data": data,
-        "version": data.get("driftcli_version") or "",
-        "generated_at": data.get("generated_at") or "",
+        "version": str(data.get("driftcli_version") or ""),
+        "generated_at": str(data.get("generated_at") or ""),
         "sides": [
             _side("reference", data["reference"]),
             _side("current", data["current"]),
         ],
-        "verdict": verdict,
+        "verdict": {
+            "passed": verdict.get("passed") is True,
+            "exit_code": fmt(number(verdict.get("exit_code"))),
+            "reasons": _texts(verdict.get("reasons")),
+        },
         "dataset": {
-            **dd,
+            "detected": dd.get("detected") is True,
+            "drifted_columns": fmt(number(dd.get("drifted_columns"))),
+            "total_columns": fmt(number(dd.get("total_columns"))),
             "share_pct": pct(dd.get("share")),
             "threshold_pct": pct(dd.get("threshold")),
             "share_width": f"{min(max(number(dd.get('share')) or 0, 0), 1) * 100:.2f}",
             "threshold_left": f"{min(max(number(dd.get('threshold')) or 0, 0), 1) * 100:.2f}",
         },
-        "settings": _settings_items(data.get("settings") or {}),
-        "settings_summary": _settings_summary(data.get("settings") or {}),
+        "settings": _settings_items(settings),
+        "settings_summary": _settings_summary(settings),
         "rows": rows,
         "row_limit": TABLE_ROWS,
         "panels": panels,
@@ -654,9 +668,13 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
         "more_panels": max(len(tested) - len(panels), 0),
         "skipped": len(columns) - len(tested),
         "schema": {
-            "missing": [str(n) for n in schema.get("missing_in_current") or []],
-            "new": [str(n) for n in schema.get("new_in_current") or []],
-            "type_changed": schema.get("type_changed") or [],
+            "missing": missing,
+            "new": new,
+            "type_changed": [
+                {k: str(t.get(k)) for k in ("column", "reference", "current")}
+                for t in _list(schema.get("type_changed"))
+                if isinstance(t, dict)
+            ],
         },
         "model": model,
         "has_model": any(v is not None for v in model.values()),
