@@ -678,3 +678,40 @@ def test_tampered_json_through_the_report_command(cli, churn_json, tmp_path):
     source.write_text(json.dumps(data))
     run = cli("report", source, "--html", tmp_path / "other.html")
     assert run.code == 2 and run.err.count("\n") == 1 and "not a driftcli result" in run.err
+
+
+@pytest.mark.browser
+def test_model_report_charts_exist_at_the_load_event(tmp_path):
+    """The churn report in Chromium: every chart (features, prediction, probability,
+    confidence) is drawn by the load event, so a plain headless screenshot shows it."""
+    needs_chromium()
+    result = churn_result()
+    report = tmp_path / "churn.html"
+    html_view.write(result, report)
+    expected = len(html_view.context(result)["charts"])
+    seen = open_in_browser(report, tmp_path / "churn.png")
+    assert seen.errors == [] and seen.blocked == []
+    assert seen.charts_state == "done"
+    assert seen.charts_drawn == seen.plots == expected > 8
+    assert "Model quality" in seen.text and "-16.5%" in seen.text
+
+
+@pytest.mark.browser
+def test_tampered_report_runs_nothing_in_chromium(churn_json, tmp_path):
+    needs_chromium()
+    data = json.loads(json.dumps(churn_json))
+    for path in _leaves(data):
+        value = data
+        for key in path:
+            value = value[key]
+        if isinstance(value, str):
+            _set(data, path, PAYLOAD)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and len(path) % 3 == 0:
+            _set(data, path, PAYLOAD)  # a third of the numbers too: text where counts belong
+    report = tmp_path / "tampered.html"
+    html_view.write(Result.from_dict(data), report)
+    seen = open_in_browser(
+        report, tmp_path / "tampered.png", probe="() => window.__pwned === undefined"
+    )
+    assert seen.extra["probe"] is True
+    assert seen.blocked == []

@@ -7,11 +7,14 @@ statistic: histograms (on shared bins) and category counts come with the result;
 only turns counts into shares for display.
 
 Size: plotly.js (4.8 MB) is embedded once, gzip-compressed and base64-encoded (about 2 MB),
-and decompressed in the browser with ``DecompressionStream('gzip')``. Per-column chart data
+and inflated synchronously by the page's script (``report.js``), so the charts are drawn
+before the load event: a headless screenshot taken at load shows them. Per-column chart data
 is binned, so the file does not grow with the number of rows. Detail panels are capped at
 ``max_panels`` columns (drifted first); the summary table always lists every column.
 
-Safety: HTML text goes through Jinja's autoescaping; the chart data is JSON escaped for a
+Safety: the page is built from a result that may come from a tampered JSON file, so every
+value is shaped first (:func:`number`, :func:`counts`, ``_texts``): text never lands where a
+number belongs. HTML text goes through Jinja's autoescaping; the chart data is JSON escaped for a
 ``<script>`` context (``<``, ``>``, ``&``, U+2028, U+2029 as ``\\u`` escapes); plot labels are
 escaped again in the page because plotly.js interprets a few HTML tags in labels.
 """
