@@ -14,6 +14,12 @@ from driftcli.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
+
+def in_ci() -> bool:
+    """True on a CI runner (``CI=true``, as GitHub Actions, GitLab and ``.ci/run`` set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
 # CI explores a fixed set of 200 examples per property (derandomized), so a landing run is
 # never decided by a new random draw; development runs explore fresh examples every time.
 settings.register_profile(
@@ -26,15 +32,10 @@ settings.register_profile(
 settings.register_profile(
     "dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+settings.load_profile("ci" if in_ci() else "dev")
 
 #: Markers of tests that a default local run leaves out (CI and ``--runslow`` run them).
 SLOW_MARKERS = ("slow", "browser")
-
-
-def in_ci() -> bool:
-    """True on a CI runner (``CI=true``, as GitHub Actions, GitLab and ``.ci/run`` set it)."""
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -925,3 +925,34 @@ def test_slow_tests_run_in_ci_or_on_request_only(env_ci, args, runs_slow):
         assert "deselected" not in last and "test_calibration.py::" in out, last
     else:
         assert "deselected" in last and "test_calibration.py::" not in out, last
+
+
+def test_unknown_metric_in_the_metrics_table_names_its_line(cli, workdir):
+    (workdir / "driftcli.toml").write_text("target = 'y'\n\n[metrics]\nacuracy = 0.8\n")
+    run = cli("compare", "--print-config")
+    assert run.code == 2
+    assert "driftcli.toml:4: metrics.acuracy: unknown metric (did you mean 'accuracy'?)" in run.err
+
+
+def test_a_metric_of_the_wrong_task_is_named_as_written(cli, workdir):
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    churn = (examples / "churn_reference.parquet", examples / "churn_current.parquet")
+    (workdir / "driftcli.toml").write_text(
+        "target = 'churned'\nprediction = 'predicted_churn'\n[metrics]\nrmse = 3\n"
+    )
+    run = cli("compare", *churn)
+    assert run.code == 2 and "--min-metric" not in run.err
+    assert "driftcli.toml:3: metrics rmse: not a classification metric" in run.err
+    run = cli(
+        "compare",
+        *churn,
+        "--config",
+        "",
+        "--target",
+        "churned",
+        "--prediction",
+        "predicted_churn",
+        "--min-metric",
+        "rmse=3",
+    )
+    assert "--min-metric rmse: not a classification metric" in run.err

@@ -522,9 +522,14 @@ def _metric_limits(cfg: ConfigFile, table: dict[str, Any], out: FileValues) -> N
 
     The limit is a floor for higher-is-better metrics and a ceiling for lower-is-better ones.
     """
+    from driftcli.performance import DIRECTIONS
+
     limits = list(out.settings.get("min_metric", []))
     for metric, value in table.items():
         key = ("metrics", metric)
+        if metric not in DIRECTIONS:
+            hint = _suggest(metric, list(DIRECTIONS)) or f"; choose from: {', '.join(DIRECTIONS)}"
+            raise cfg.error(key, f"unknown metric{hint}")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise cfg.error(key, f"expected a number, got {_toml_type(value)} {short(value)}")
         if not math.isfinite(value):
