@@ -14,6 +14,12 @@ from driftcli.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
+
+def in_ci() -> bool:
+    """True on a CI runner (``CI=true``, as GitHub Actions, GitLab and ``.ci/run`` set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
 # CI explores a fixed set of 200 examples per property (derandomized), so a landing run is
 # never decided by a new random draw; development runs explore fresh examples every time.
 settings.register_profile(
@@ -26,7 +32,37 @@ settings.register_profile(
 settings.register_profile(
     "dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+settings.load_profile("ci" if in_ci() else "dev")
+
+#: Markers of tests that a default local run leaves out (CI and ``--runslow`` run them).
+SLOW_MARKERS = ("slow", "browser")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--runslow``: also run the slow (calibration, browser, example-install) tests."""
+    parser.addoption(
+        "--runslow",
+        action="store_true",
+        default=False,
+        help="run tests marked slow or browser too (always on when CI=true)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect slow tests in a local run, so ``pytest`` takes seconds, not minutes.
+
+    They run when ``CI=true``, with ``--runslow``, or when ``-m`` selects by marker itself.
+    """
+    if in_ci() or config.getoption("--runslow") or config.getoption("markexpr", ""):
+        return
+    keep: list[pytest.Item] = []
+    slow: list[pytest.Item] = []
+    for item in items:
+        marked = any(item.get_closest_marker(m) for m in SLOW_MARKERS)
+        (slow if marked else keep).append(item)
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = keep
 
 
 @dataclass

@@ -181,7 +181,7 @@ def test_compare_without_inputs_is_a_usage_error(cli, workdir):
 def test_every_settings_field_is_a_config_key():
     keys = set(config.top_level_fields())
     for f in dataclasses.fields(Settings):
-        if f.name in ("column_overrides", "sources"):
+        if f.name in ("column_overrides", "sources", "config_file"):
             assert f.name not in keys
         else:
             assert f.name in keys, f.name
@@ -206,7 +206,7 @@ def test_kebab_case_keys_are_accepted(tmp_path):
 
 def test_metrics_table_becomes_min_metric(tmp_path):
     path = tmp_path / "driftcli.toml"
-    path.write_text("[metrics]\naccuracy = 0.8\nrmse = 12\n")
+    path.write_text('target = "y"\n[metrics]\naccuracy = 0.8\nrmse = 12\n')
     eff = config.resolve({}, path)
     assert eff.settings.min_metric == ["accuracy=0.8", "rmse=12"]
     # the command line replaces the file's list
@@ -480,7 +480,9 @@ def test_init_writes_a_commented_starter_listing_every_setting(cli, workdir):
     )
     top = active.split("\nwhen = ")[0]
     eff = config.resolve({}, _write(workdir / "uncommented.toml", top))
-    assert eff.settings.to_dict() == Settings().to_dict()
+    got = eff.settings.to_dict()
+    assert got.pop("config_file") == str(workdir / "uncommented.toml")
+    assert got == {k: v for k, v in Settings().to_dict().items() if k != "config_file"}
 
 
 def _write(path: Path, text: str) -> Path:
@@ -542,3 +544,415 @@ def test_a_field_added_to_settings_is_configurable_at_once(tmp_path, monkeypatch
     path.write_text("new_knob = 'five'\n")
     with pytest.raises(ConfigError, match=r"driftcli.toml:1: new_knob: expected an integer"):
         config.resolve({}, path)
+
+
+# -- settings validated up front: every number setting x bad value x channel ----------------
+
+FLOAT_SETTINGS = [
+    f.name for f in dataclasses.fields(Settings) if f.type in ("float", "float | None")
+]
+INT_SETTINGS = sorted(
+    f.name for f in dataclasses.fields(Settings) if f.type in ("int", "int | None")
+)
+NON_FINITE = ["inf", "-inf", "nan"]
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _channels(name: str) -> list[str]:
+    """Where a setting can be given: the library and the files always, the flag if it has one."""
+    from driftcli.cli import METAVARS
+
+    out = ["library", "config file", "pyproject"]
+    return [*out, "command line"] if _flag(name) in METAVARS else out
+
+
+def _check_rejected(cli, workdir, channel, name, bad, expect):  # type: ignore[no-untyped-def]
+    """The bad value given through ``channel`` is one line naming where, and exit 2."""
+    if channel == "library":
+        from driftcli.errors import UsageError
+
+        value = float(bad) if name in FLOAT_SETTINGS else int(bad)
+        with pytest.raises(UsageError, match=re.escape(expect)) as err:
+            Settings(**{name: value}).validate()
+        assert _flag(name) in str(err.value)
+        return
+    if channel == "command line":
+        run = cli("compare", "--print-config", f"{_flag(name)}={bad}")
+        where = _flag(name)
+    elif channel == "config file":
+        (workdir / "driftcli.toml").write_text(f"# a comment\n{name} = {bad}\n")
+        run = cli("compare", "--print-config")
+        where = f"driftcli.toml:2: {name}"
+    else:
+        (workdir / "pyproject.toml").write_text(
+            f"[project]\nname = 'x'\n\n[tool.driftcli]\n{name} = {bad}\n"
+        )
+        run = cli("compare", "--print-config")
+        where = f"pyproject.toml:5: {name}"
+    assert run.code == 2, (channel, name, run.out[:200])
+    assert run.out == ""
+    assert run.err.count("\n") == 1 and run.err.startswith("driftcli: error: "), run.err
+    assert where in run.err, run.err
+    assert expect in run.err, run.err
+
+
+FLOAT_MATRIX = [
+    (name, bad, channel)
+    for name in FLOAT_SETTINGS
+    for bad in NON_FINITE
+    for channel in _channels(name)
+]
+
+
+@pytest.mark.parametrize(("name", "bad", "channel"), FLOAT_MATRIX)
+def test_non_finite_float_settings_are_rejected_everywhere(cli, workdir, name, bad, channel):
+    _check_rejected(cli, workdir, channel, name, bad, "finite number")
+
+
+INT_MATRIX = [
+    (name, bad, channel)
+    for name in INT_SETTINGS
+    for bad in ("-1", str(10**13))
+    for channel in _channels(name)
+]
+
+
+@pytest.mark.parametrize(("name", "bad", "channel"), INT_MATRIX)
+def test_integer_settings_have_sane_ranges(cli, workdir, name, bad, channel):
+    from driftcli.settings import INT_RANGES
+
+    low, high = INT_RANGES[name]
+    _check_rejected(cli, workdir, channel, name, bad, f"must be in [{low}, {high}]")
+
+
+def test_every_integer_setting_has_a_range():
+    from driftcli.settings import INT_RANGES
+
+    assert set(INT_SETTINGS) == set(INT_RANGES)
+    assert INT_RANGES["seed"][0] == 0
+
+
+@pytest.mark.parametrize("bad", NON_FINITE)
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('[columns."x"]\nthreshold = {bad}\n', "driftcli.toml:2: columns.x.threshold"),
+        ("target = 'y'\n[metrics]\naccuracy = {bad}\n", "driftcli.toml:3: metrics.accuracy"),
+        ("[notify]\ntimeout = {bad}\n", "driftcli.toml:2: notify.timeout"),
+    ],
+)
+def test_non_finite_values_in_tables_name_file_line_and_key(cli, workdir, text, where, bad):
+    (workdir / "driftcli.toml").write_text(text.format(bad=bad))
+    run = cli("compare", "--print-config")
+    assert run.code == 2 and run.err.count("\n") == 1
+    assert f"{where}: expected a finite number" in run.err, run.err
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "what"),
+    [
+        ("[notify]\nattempts = 0\n", "notify.attempts", "must be in [1, 10]"),
+        ("[notify]\nattempts = 100000\n", "notify.attempts", "must be in [1, 10]"),
+        ("[notify]\ntimeout = 86400\n", "notify.timeout", "must be in (0, 300] seconds"),
+        ("[notify]\ntimeout = 0\n", "notify.timeout", "must be in (0, 300] seconds"),
+        ("[notify.email]\nport = 70000\n", "notify.email.port", "must be in [1, 65535]"),
+    ],
+)
+def test_delivery_settings_are_bounded(cli, workdir, text, where, what):
+    (workdir / "driftcli.toml").write_text(text)
+    run = cli("compare", "--print-config")
+    assert run.code == 2 and run.err.count("\n") == 1
+    assert f"driftcli.toml:2: {where}: {what}" in run.err, run.err
+
+
+def test_a_per_column_non_finite_threshold_from_the_library_is_rejected():
+    from driftcli.errors import UsageError
+
+    with pytest.raises(UsageError, match="threshold must be a finite number"):
+        Settings(column_overrides={"x": {"threshold": float("nan")}}).validate()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = " + "[" * 5000 + "]" * 5000 + "\n",  # deeper than the parser's recursion
+        "a = " + "{ b = " * 3000 + "1" + " }" * 3000 + "\n",
+        "# padding\n" * 200_000,  # 2 MB
+        "drift_share = [" + ", ".join(["1"] * 50_000) + "]\n",  # a huge bad value
+    ],
+    ids=["deep-arrays", "deep-tables", "huge-file", "huge-value"],
+)
+def test_a_deeply_nested_or_huge_config_is_one_clean_line(cli, workdir, text):
+    (workdir / "driftcli.toml").write_text(text)
+    run = cli("compare", "--print-config")
+    assert run.code == 2 and run.out == ""
+    assert run.err.count("\n") == 1 and run.err.startswith("driftcli: error: driftcli.toml")
+    assert len(run.err) < 300 and "Traceback" not in run.err
+
+
+@pytest.mark.parametrize(
+    ("encoding", "what"),
+    [
+        ("no-such-codec", "unknown encoding"),
+        ("rot13", "cannot decode CSV text"),
+        ("base64", "cannot decode CSV text"),
+        ("undefined", "cannot decode CSV text"),
+        ("punycode", "cannot decode CSV text"),
+    ],
+)
+@pytest.mark.parametrize("channel", ["command line", "config file"])
+def test_an_unknown_or_unusable_encoding_is_one_line(cli, data, workdir, encoding, what, channel):
+    if channel == "command line":
+        run = cli("compare", *data, "--encoding", encoding)
+        where = "--encoding: "
+    else:
+        (workdir / "driftcli.toml").write_text(f'encoding = "{encoding}"\n')
+        run = cli("compare", *data)
+        where = "driftcli.toml:1: encoding: "
+    assert run.code == 2 and run.out == ""
+    assert run.err.count("\n") == 1 and where + repr(encoding) in run.err.replace(
+        "unknown encoding ", ""
+    )
+    assert what in run.err
+
+
+@pytest.mark.parametrize("encoding", ["utf8", "latin-1", "cp1252", "utf-16"])
+def test_usable_encodings_are_accepted(cli, tmp_path, encoding):
+    ref, cur = small_frames()
+    paths = []
+    for name, frame in (("ref.csv", ref), ("cur.csv", cur)):
+        path = tmp_path / name
+        path.write_bytes(frame.to_csv(index=False).encode(encoding))
+        paths.append(path)
+    run = cli("compare", *paths, "--encoding", encoding, "--fail-on", "never")
+    assert run.code == 0, run.err
+
+
+# -- messages name what the user typed -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("[metrics]\naccuracy = 0.8\n", "metrics"), ('min_metric = ["f1=0.5"]\n', "min_metric")],
+)
+def test_metric_limits_without_a_target_are_said_in_config_terms(cli, data, workdir, text, key):
+    (workdir / "driftcli.toml").write_text(text)
+    run = cli("compare", *data)
+    assert run.code == 2 and run.err.count("\n") == 1
+    assert f"driftcli.toml:1: {key}: metric limits need a target column" in run.err
+    assert "--min-metric" not in run.err
+    # the same limits with a target on the command line pass the check
+    assert cli("compare", "--print-config", "--target", "x").code == 0
+
+
+def test_min_metric_without_target_on_the_command_line_names_the_flags(cli, data, workdir):
+    run = cli("compare", *data, "--min-metric", "accuracy=0.8")
+    assert run.code == 2
+    assert "--min-metric needs --target" in run.err
+
+
+def test_print_config_names_the_line_of_each_column_key(cli, workdir):
+    (workdir / "driftcli.toml").write_text(
+        'drift_share = 0.4\n\n[columns."a b"]\ntest = "psi"\n\nthreshold = 0.3\n'
+        "[columns.z]\nignore = true\n"
+    )
+    out = cli("compare", "--print-config").out
+    lines = {ln.split("#")[0].strip(): ln.split("#")[-1].strip() for ln in out.splitlines()}
+    assert lines['test = "psi"'] == "driftcli.toml:4"
+    assert lines["threshold = 0.3"] == "driftcli.toml:6"
+    assert lines["ignore = true"] == "driftcli.toml:8"
+    assert lines["drift_share = 0.4"] == "driftcli.toml:1"
+
+
+# -- discovery: from the working directory up to the repository root --------------------------
+
+
+def test_config_is_found_in_a_parent_folder_and_named(cli, data, tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "driftcli.toml").write_text("drift_share = 0.25\n")
+    deep = repo / "jobs" / "nightly"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    run = cli("compare", *data, "--json", "-", "--fail-on", "never")
+    got = json.loads(run.out)["settings"]
+    assert got["drift_share"] == 0.25
+    assert got["config_file"] == str(Path("..", "..", "driftcli.toml"))
+    assert f"config: {Path('..', '..', 'driftcli.toml')}" in run.err.splitlines()[1]
+    # the header says it on a terminal-style run too, and --print-config names the file
+    table = cli("compare", *data, "--fail-on", "never").out
+    assert table.splitlines()[1] == f"config: {Path('..', '..', 'driftcli.toml')}"
+    assert "< ../../driftcli.toml <" in cli("compare", "--print-config").out
+
+
+def test_the_nearest_config_wins_and_pyproject_needs_the_table(cli, tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "driftcli.toml").write_text("drift_share = 0.25\n")
+    sub = repo / "pkg"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")  # no table: skipped
+    monkeypatch.chdir(sub)
+    assert cli("compare", "--print-config").out.startswith(
+        "# driftcli effective settings: defaults < ../driftcli.toml <"
+    )
+    (sub / "pyproject.toml").write_text("[tool.driftcli]\ndrift_share = 0.75\n")
+    out = cli("compare", "--print-config").out
+    assert "drift_share = 0.75" in out and "# pyproject.toml:2" in out
+
+
+@pytest.mark.parametrize("marker", ["dir", "file"])
+def test_discovery_stops_at_the_repository_root(cli, tmp_path, monkeypatch, marker):
+    (tmp_path / "driftcli.toml").write_text("drift_share = 0.25\n")  # outside the repository
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    if marker == "dir":
+        (repo / ".git").mkdir()
+    else:  # a worktree or submodule: .git is a file
+        (repo / ".git").write_text("gitdir: /elsewhere\n")
+    monkeypatch.chdir(repo)
+    assert "(no config file)" in cli("compare", "--print-config").out.splitlines()[0]
+
+
+def test_without_a_repository_discovery_goes_to_the_filesystem_root(tmp_path):
+    (tmp_path / "driftcli.toml").write_text("drift_share = 0.25\n")
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert config.discover(deep) == tmp_path / "driftcli.toml"
+
+
+def test_no_config_file_leaves_config_file_null(cli, data, workdir):
+    (workdir / ".git").mkdir()
+    run = cli("compare", *data, "--json", "-", "--fail-on", "never")
+    assert json.loads(run.out)["settings"]["config_file"] is None
+    assert "config:" not in run.err
+
+
+# -- --help names values, not Python types ---------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["compare", "report", "init"])
+def test_help_shows_metavars_not_python_types(cli, command):
+    text = cli(command, "--help").out
+    assert not re.search(r"<(str|int|float|bool|list\[[a-z]+\])>", text), text
+    if command == "compare":
+        for flag, metavar in (
+            ("--json", "PATH"),
+            ("--columns", "COLUMN"),
+            ("--threshold", "FLOAT"),
+            ("--seed", "N"),
+            ("--min-metric", "NAME=VALUE"),
+        ):
+            assert re.search(rf"{flag} {re.escape(metavar)}\b", text), flag
+        assert "[REFERENCE] [CURRENT]" in text
+
+
+def test_every_compare_option_has_a_metavar():
+    from typer.main import get_command
+
+    from driftcli.cli import METAVARS, Command, app
+
+    group = get_command(app)
+    compare_cmd = group.commands["compare"]  # type: ignore[attr-defined]
+    assert isinstance(compare_cmd, Command)
+    for param in compare_cmd.params:
+        if param.param_type_name == "option" and not getattr(param, "is_flag", False):
+            assert param.opts[0] in METAVARS, param.opts[0]
+
+
+def test_energy_normalization_agrees_between_tests_listing_and_readme(cli):
+    listing = cli("tests").out
+    line = next(ln for ln in listing.splitlines() if ln.startswith("energy"))
+    assert "sqrt(std)" in line
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    row = next(ln for ln in readme.splitlines() if ln.startswith("| `energy`"))
+    assert "√std" in row
+    assert "divided by sqrt(s)" in readme
+
+
+def test_troubleshooting_does_not_deny_the_seed_option(cli):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "there is no `--seed`" not in readme
+    assert "--seed N" in cli("compare", "--help").out
+
+
+# -- slow tests: left out of a local run, always run in CI -----------------------------------
+
+
+def _collected(env_ci: str | None, *args: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    if env_ci is not None:
+        env["CI"] = env_ci
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "tests/test_calibration.py",
+            *args,
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("env_ci", "args", "runs_slow"),
+    [
+        ("false", (), False),
+        ("true", (), True),
+        (None, ("--runslow",), True),
+    ],
+)
+def test_slow_tests_run_in_ci_or_on_request_only(env_ci, args, runs_slow):
+    out = _collected(env_ci, *args)
+    last = out.strip().splitlines()[-1]
+    if runs_slow:
+        assert "deselected" not in last and "test_calibration.py::" in out, last
+    else:
+        assert "deselected" in last and "test_calibration.py::" not in out, last
+
+
+def test_unknown_metric_in_the_metrics_table_names_its_line(cli, workdir):
+    (workdir / "driftcli.toml").write_text("target = 'y'\n\n[metrics]\nacuracy = 0.8\n")
+    run = cli("compare", "--print-config")
+    assert run.code == 2
+    assert "driftcli.toml:4: metrics.acuracy: unknown metric (did you mean 'accuracy'?)" in run.err
+
+
+def test_a_metric_of_the_wrong_task_is_named_as_written(cli, workdir):
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    churn = (examples / "churn_reference.parquet", examples / "churn_current.parquet")
+    (workdir / "driftcli.toml").write_text(
+        "target = 'churned'\nprediction = 'predicted_churn'\n[metrics]\nrmse = 3\n"
+    )
+    run = cli("compare", *churn)
+    assert run.code == 2 and "--min-metric" not in run.err
+    assert "driftcli.toml:3: metrics rmse: not a classification metric" in run.err
+    run = cli(
+        "compare",
+        *churn,
+        "--config",
+        "",
+        "--target",
+        "churned",
+        "--prediction",
+        "predicted_churn",
+        "--min-metric",
+        "rmse=3",
+    )
+    assert "--min-metric rmse: not a classification metric" in run.err

@@ -87,8 +87,9 @@ def open_in_browser(
 ) -> PageReport:
     """Open ``html`` from file:// in headless Debian Chromium with every other request blocked.
 
-    Waits until the page says its charts are done (or failed), collects console errors, the
-    rendered plot count per column panel and the page text, and saves a screenshot. ``probe``
+    Waits for the load event only (charts are drawn while the page loads, so a plain
+    ``chromium --headless --screenshot`` shows them), collects console errors, the rendered
+    plot count per column panel and the page text, and saves a screenshot. ``probe``
     is a JS function evaluated after the screenshot (its value lands in ``extra["probe"]``).
     """
     from playwright.sync_api import sync_playwright
@@ -113,10 +114,8 @@ def open_in_browser(
             page.on("console", on_console)
             page.on("pageerror", lambda exc: out.errors.append(f"pageerror: {exc}"))
             page.route("**/*", route)
-            page.goto(html.resolve().as_uri())
-            page.wait_for_function(
-                "document.documentElement.getAttribute('data-charts') !== null", timeout=60_000
-            )
+            # no waiting beyond the load event: a screenshot taken then must show the charts
+            page.goto(html.resolve().as_uri(), wait_until="load")
             root = "document.documentElement"
             out.charts_state = page.evaluate(f"{root}.getAttribute('data-charts')")
             out.charts_drawn = int(page.evaluate(f"{root}.getAttribute('data-charts-drawn')") or 0)
@@ -404,6 +403,7 @@ def test_unwritable_html_path_exit_2(cli, examples, tmp_path):
 # --------------------------------------------------------------------------- packaging
 
 
+@pytest.mark.slow
 def test_templates_ship_in_a_non_editable_install(tmp_path, examples):
     """Build the wheel, install it into a private folder and run it from another directory.
 
@@ -530,3 +530,188 @@ def test_hostile_report_runs_nothing_in_chromium(tmp_path):
     for name in HOSTILE_NAMES:
         assert name.replace("\u2028", "") in seen.text.replace("\u2028", "")
     assert seen.panels and all(v == 1 for v in seen.panels.values())
+
+
+# --------------------------------------------------------------------------- model summary
+
+
+def churn_result() -> Result:
+    return compare(
+        ROOT / "examples" / "churn_reference.parquet",
+        ROOT / "examples" / "churn_current.parquet",
+        target="churned",
+        prediction="predicted_churn",
+        proba=["churn_proba"],
+    )
+
+
+def test_model_quality_summary_leads_with_changes_as_percentages():
+    result = churn_result()
+    page = html_view.render(result)
+    order = [page.index(f'id="{i}"') for i in ("verdict", "model-summary", "dataset-drift")]
+    assert order == sorted(order)  # verdict, then model quality, then feature drift
+    summary = page[page.index('id="model-summary"') : page.index('id="dataset-drift"')]
+    assert "6 metrics breached" in summary
+    for metric in result.performance["metrics"]:
+        rel = metric["relative_change"]
+        assert f"{rel * 100:+.1f}%" in summary, metric["name"]  # e.g. -16.5%, +493.2%
+    assert "≥ 0.8688" in summary and "≤ 0.2085" in summary  # the side current must stay on
+    assert "churned" in summary and "predicted_churn" in summary
+
+
+def test_model_sections_are_typed_not_key_value_dumps():
+    page = html_view.render(churn_result())
+    model = page[page.index('id="performance"') : page.index('id="settings"')]
+    assert '<dl class="kv' not in model
+    assert "Confusion matrices" in model and "1,339" in model  # reference true negatives
+    assert "mean top-class probability" in model and "0.9157" in model
+    assert 'data-column="predicted_churn"' in model and 'data-column="churn_proba"' in model
+
+
+def test_skipped_performance_shows_the_reason_and_reference_metrics(tmp_path):
+    ref = pd.read_parquet(ROOT / "examples" / "churn_reference.parquet")
+    cur = pd.read_parquet(ROOT / "examples" / "churn_current.parquet").drop(columns="churned")
+    result = compare(ref, cur, target="churned", prediction="predicted_churn")
+    page = html_view.render(result)
+    summary = page[page.index('id="model-summary"') : page.index('id="dataset-drift"')]
+    assert "not checked" in summary and "labels not available yet" in summary
+    assert "accuracy" in summary
+
+
+# --------------------------------------------------------------------------- tampered JSON
+
+PAYLOAD = '<img src=x onerror="window.__pwned=7"><script>window.__pwned=8</script>'
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+def _nodes(value: Any, path: tuple[Any, ...] = (), depth: int = 3) -> list[tuple[Any, ...]]:
+    out = [path] if path else []
+    if depth and isinstance(value, dict):
+        out += [p for k, v in value.items() for p in _nodes(v, (*path, k), depth - 1)]
+    if depth and isinstance(value, list) and value:
+        out += _nodes(value[0], (*path, 0), depth - 1)
+    return out
+
+
+def _set(data: Any, path: tuple[Any, ...], value: Any) -> None:
+    for key in path[:-1]:
+        data = data[key]
+    data[path[-1]] = value
+
+
+def _check_safe(data: dict[str, Any]) -> None:
+    """Rendered from ``data``: a one-line InputError, or a page where the payload is inert."""
+    try:
+        result = Result.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return  # driftcli report turns these into a one-line error (tested below)
+    page = html_view.render(result)
+    assert page.count("<script") == 3 and page.count("</script>") == 3
+    assert "<img" not in page and "window.__pwned=8</script>" not in page
+    charts = json.loads(re.search(r'id="driftcli-charts">(.*?)</script>', page, re.S).group(1))
+    for chart in charts["charts"]:
+        for key in ("edges", "ref", "cur", "other"):
+            assert all(isinstance(x, int | float) for x in chart.get(key, [])), (key, chart)
+        assert all(isinstance(x, str) for x in chart.get("labels", []))
+
+
+@pytest.fixture(scope="module")
+def churn_json() -> dict[str, Any]:
+    return churn_result().to_dict()
+
+
+def test_tampered_json_every_string_replaced(churn_json):
+    data = json.loads(json.dumps(churn_json))
+    for path in _leaves(data):
+        value = data
+        for key in path:
+            value = value[key]
+        if isinstance(value, str):
+            _set(data, path, PAYLOAD)
+    _check_safe(data)
+
+
+def test_tampered_json_every_number_replaced_by_markup(churn_json):
+    data = json.loads(json.dumps(churn_json))
+    for path in _leaves(data):
+        value = data
+        for key in path:
+            value = value[key]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            _set(data, path, PAYLOAD)
+    _check_safe(data)
+
+
+def test_tampered_json_each_node_replaced_by_wrong_types(churn_json, monkeypatch):
+    """Every key down to three levels gets markup, a list and a dict of wrong things instead."""
+    monkeypatch.setattr(html_view, "plotly_js_gzip_b64", lambda: "")  # 2 MB per page: skip
+    paths = _nodes(churn_json)
+    assert len(paths) > 60
+    for path in paths:
+        for bad in (PAYLOAD, [PAYLOAD, {"x": PAYLOAD}, None], {"name": PAYLOAD, "x": 1e308}):
+            data = json.loads(json.dumps(churn_json))
+            _set(data, path, bad)
+            _check_safe(data)
+
+
+def test_tampered_json_through_the_report_command(cli, churn_json, tmp_path):
+    data = json.loads(json.dumps(churn_json))
+    numeric = next(c for c in data["columns"] if c.get("histogram"))
+    numeric["name"] = PAYLOAD
+    numeric["histogram"]["reference"][0] = PAYLOAD
+    data["performance"]["metrics"][0]["name"] = PAYLOAD
+    data["verdict"]["reasons"] = [PAYLOAD]
+    source, out = tmp_path / "tampered.json", tmp_path / "report.html"
+    source.write_text(json.dumps(data))
+    run = cli("report", source, "--html", out)
+    assert run.code == 0, run.err
+    page = out.read_text()
+    assert "<img" not in page and "&lt;img src=x onerror=" in page
+    data["columns"] = "not a list"
+    source.write_text(json.dumps(data))
+    run = cli("report", source, "--html", tmp_path / "other.html")
+    assert run.code == 2 and run.err.count("\n") == 1 and "not a driftcli result" in run.err
+
+
+@pytest.mark.browser
+def test_model_report_charts_exist_at_the_load_event(tmp_path):
+    """The churn report in Chromium: every chart (features, prediction, probability,
+    confidence) is drawn by the load event, so a plain headless screenshot shows it."""
+    needs_chromium()
+    result = churn_result()
+    report = tmp_path / "churn.html"
+    html_view.write(result, report)
+    expected = len(html_view.context(result)["charts"])
+    seen = open_in_browser(report, tmp_path / "churn.png")
+    assert seen.errors == [] and seen.blocked == []
+    assert seen.charts_state == "done"
+    assert seen.charts_drawn == seen.plots == expected > 8
+    assert "Model quality" in seen.text and "-16.5%" in seen.text
+
+
+@pytest.mark.browser
+def test_tampered_report_runs_nothing_in_chromium(churn_json, tmp_path):
+    needs_chromium()
+    data = json.loads(json.dumps(churn_json))
+    for path in _leaves(data):
+        value = data
+        for key in path:
+            value = value[key]
+        if isinstance(value, str):
+            _set(data, path, PAYLOAD)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and len(path) % 3 == 0:
+            _set(data, path, PAYLOAD)  # a third of the numbers too: text where counts belong
+    report = tmp_path / "tampered.html"
+    html_view.write(Result.from_dict(data), report)
+    seen = open_in_browser(
+        report, tmp_path / "tampered.png", probe="() => window.__pwned === undefined"
+    )
+    assert seen.extra["probe"] is True
+    assert seen.blocked == []

@@ -7,6 +7,13 @@ fails the task, so the run is marked failed rather than silently "passing".
 The BashOperator prints the exit code as its last line, which Airflow pushes to XCom; a
 BranchPythonOperator reads it. (Written for Airflow 2.x; on Airflow 3 import the operators
 from ``airflow.providers.standard.operators``.)
+
+driftcli must be installed where the task runs (the worker image), from its git repository
+pinned to a release tag, since driftcli is not on PyPI. PLACEHOLDER: replace
+https://github.com/YOUR-ORG/driftcli with the repository you install driftcli from, and v0.1.0
+with the tag you have reviewed::
+
+    INSTALL: pip install "driftcli @ git+https://github.com/YOUR-ORG/driftcli@v0.1.0"
 """
 
 from __future__ import annotations

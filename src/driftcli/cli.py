@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import click
 import typer
+from typer.core import TyperCommand
 
 from driftcli import __version__, stattests
 from driftcli import config as config_file
@@ -80,6 +81,62 @@ def _root(
 
 ListOpt = list[str] | None
 
+#: What ``--help`` shows for each option's value, instead of a Python type such as ``<str>``.
+METAVARS = {
+    "--json": "PATH",
+    "--html": "PATH",
+    "--columns": "COLUMN",
+    "--ignore": "COLUMN",
+    "--categorical": "COLUMN",
+    "--numerical": "COLUMN",
+    "--stattest": "NAME",
+    "--threshold": "FLOAT",
+    "--drift-share": "FLOAT",
+    "--fail-on": "CONDITION",
+    "--delimiter": "CHAR",
+    "--encoding": "NAME",
+    "--na-values": "TEXT",
+    "--exact-limit": "N",
+    "--output": "PATH",
+    "--seed": "N",
+    "--target": "COLUMN",
+    "--prediction": "COLUMN",
+    "--proba": "COLUMN[=LABEL]",
+    "--task": "TASK",
+    "--pos-label": "LABEL",
+    "--max-metric-drop": "FLOAT",
+    "--min-metric": "NAME=VALUE",
+    "--max-confidence-drop": "FLOAT",
+    "--correction": "METHOD",
+    "--min-rows": "N",
+    "--config": "PATH",
+    "--junit": "PATH",
+    "--markdown": "PATH",
+    "--prometheus": "PATH",
+    "--prometheus-label": "NAME=VALUE",
+    "--annotations": "MODE",
+    "--notify": "WHEN",
+    "--notify-webhook": "URL",
+    "--notify-email": "ADDR",
+}
+
+
+class Command(TyperCommand):
+    """A command whose ``--help`` names values (PATH, COLUMN, FLOAT, N) instead of types.
+
+    Options take their placeholder from :data:`METAVARS` (an option missing there keeps a
+    generic ``TEXT``); arguments show their upper-case name and no type.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.param_type_name == "argument":
+                param.metavar = (param.name or "value").upper()
+                param.display_type_rich = lambda ctx: None  # type: ignore[attr-defined]
+            elif not getattr(param, "is_flag", False) and param.opts:
+                param.metavar = METAVARS.get(param.opts[0], "TEXT")
+
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[int, int | None, str], None] | None]:
@@ -112,7 +169,7 @@ def collect_options(**given: Any) -> dict[str, Any]:
     return {k: v for k, v in given.items() if v is not None and v != []}
 
 
-@app.command()
+@app.command(cls=Command)
 def compare(
     reference: Annotated[
         str | None,
@@ -269,8 +326,8 @@ def compare(
         str | None,
         typer.Option(
             "--config",
-            help="Config file (default: ./driftcli.toml, else [tool.driftcli] in "
-            "./pyproject.toml).",
+            help="Config file (default: the nearest driftcli.toml, or pyproject.toml with "
+            "[tool.driftcli], from here up to the repository root).",
         ),
     ] = None,
     print_config: Annotated[
@@ -500,7 +557,7 @@ def _undo(done: list[tuple[Path, bytes | None]], made: list[Path]) -> None:
             folder.rmdir()  # only when empty
 
 
-@app.command("init")
+@app.command("init", cls=Command)
 def init(
     path: Annotated[str, typer.Argument(help="Where to write it.")] = config_file.CONFIG_NAME,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
@@ -511,7 +568,7 @@ def init(
     return 0
 
 
-@app.command("report")
+@app.command("report", cls=Command)
 def report(
     result_json: Annotated[
         str, typer.Argument(help="A JSON result written by 'driftcli compare --json'.")

@@ -20,6 +20,8 @@ import difflib
 import inspect
 import itertools
 import json
+import math
+import os
 import re
 import sys
 import textwrap
@@ -44,6 +46,11 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_NAME = "driftcli.toml"
 PYPROJECT_NAME = "pyproject.toml"
 NOTIFY_WHEN = ("breach", "always", "never")
+#: A config file larger than this is refused (one line), never parsed: it is not a config.
+MAX_CONFIG_BYTES = 1 << 20
+#: Bounds of the delivery settings, so that an alert can never wait for hours.
+MAX_ATTEMPTS = 10
+MAX_TIMEOUT = 300.0
 DEFAULT = "default"
 COMMAND_LINE = "command line"
 
@@ -213,6 +220,12 @@ def _toml_type(value: Any) -> str:
     return type(value).__name__
 
 
+def short(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so one bad value gives one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def coerce(value: Any, tp: Any) -> Any:
     """``value`` as the annotated type ``tp``; raises ValueError saying what was expected."""
     origin = typing.get_origin(tp)
@@ -221,13 +234,15 @@ def coerce(value: Any, tp: Any) -> Any:
         for arg in args:
             try:
                 return coerce(value, arg)
-            except ValueError:
+            except ValueError as exc:
+                if "finite" in str(exc):  # the right type, a wrong value: say so
+                    raise
                 continue
-        raise ValueError(f"expected {_describe(tp)}, got {_toml_type(value)} {value!r}")
+        raise ValueError(f"expected {_describe(tp)}, got {_toml_type(value)} {short(value)}")
     if origin is Literal:
         if value in typing.get_args(tp):
             return value
-        raise ValueError(f"expected {_describe(tp)}, got {value!r}")
+        raise ValueError(f"expected {_describe(tp)}, got {short(value)}")
     ok = True
     if tp is bool:
         ok = isinstance(value, bool)
@@ -235,6 +250,8 @@ def coerce(value: Any, tp: Any) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif tp is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value!r}")
         value = float(value) if ok else value
     elif tp is str:
         ok = isinstance(value, str)
@@ -243,13 +260,13 @@ def coerce(value: Any, tp: Any) -> Any:
         if isinstance(value, str) and arg is str:
             return [value]
         if not isinstance(value, list):
-            raise ValueError(f"expected {_describe(tp)}, got {_toml_type(value)} {value!r}")
+            raise ValueError(f"expected {_describe(tp)}, got {_toml_type(value)} {short(value)}")
         try:
             return [coerce(v, arg) for v in value]
         except ValueError:
-            raise ValueError(f"expected {_describe(tp)}, got {value!r}") from None
+            raise ValueError(f"expected {_describe(tp)}, got {short(value)}") from None
     if not ok:
-        raise ValueError(f"expected {_describe(tp)}, got {_toml_type(value)} {value!r}")
+        raise ValueError(f"expected {_describe(tp)}, got {_toml_type(value)} {short(value)}")
     return value
 
 
@@ -319,38 +336,100 @@ class ConfigFile:
         return ConfigError(f"{self.where(*key)}: {dotted(key)}: {message}")
 
 
+def column_key(column: str, key: str) -> str:
+    """The dotted origin key of a per-column setting: ``columns."a b".test``."""
+    return f"columns.{dotted((column,))}.{key}"
+
+
 def dotted(key: tuple[str, ...]) -> str:
     """``("columns", "a b", "test")`` -> ``columns."a b".test``."""
     return ".".join(k if re.fullmatch(_BARE, k) else json.dumps(k) for k in key)
 
 
 def discover(cwd: Path | None = None) -> Path | None:
-    """``driftcli.toml`` in the working directory, else a ``pyproject.toml`` there that has a
-    ``[tool.driftcli]`` table, else None."""
-    base = cwd or Path.cwd()
-    own = base / CONFIG_NAME
+    """The config file of the working directory, found as ruff, pytest and coverage do.
+
+    From ``cwd`` upward, the first folder holding ``driftcli.toml``, or a ``pyproject.toml``
+    with a ``[tool.driftcli]`` table, wins (``driftcli.toml`` first within a folder). The
+    search stops after the repository root (a folder holding ``.git``, a directory or the
+    file of a worktree) or at the filesystem root. None when no folder has one.
+    """
+    base = (cwd or Path.cwd()).absolute()
+    for folder in (base, *base.parents):
+        found = _config_in(folder)
+        if found is not None:
+            return found
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _config_in(folder: Path) -> Path | None:
+    """``driftcli.toml`` in ``folder``, else its ``pyproject.toml`` if that has our table."""
+    own = folder / CONFIG_NAME
     if own.is_file():
         return own
-    pyproject = base / PYPROJECT_NAME
-    if pyproject.is_file():
-        try:
-            raw = pyproject.read_bytes()
-        except OSError:
-            return None
-        ours = b"tool.driftcli" in raw  # a broken file must not silently drop our settings
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            if ours:
-                raise ConfigError(f"{PYPROJECT_NAME}: cannot read config file: {exc}") from None
-            return None
-        except tomllib.TOMLDecodeError as exc:
-            if ours:
-                raise _invalid_toml(Path(PYPROJECT_NAME), exc) from None
-            return None
-        if isinstance(data.get("tool"), dict) and "driftcli" in data["tool"]:
-            return pyproject
+    pyproject = folder / PYPROJECT_NAME
+    if not pyproject.is_file():
+        return None
+    shown = Path(shown_path(pyproject))
+    try:
+        raw = pyproject.read_bytes()
+    except OSError:
+        return None
+    ours = b"tool.driftcli" in raw  # a broken file must not silently drop our settings
+    try:
+        if len(raw) > MAX_CONFIG_BYTES:
+            _read_bytes(pyproject, shown)  # raises the one-line "larger than" error
+        data = _loads(raw.decode("utf-8"), shown)
+    except UnicodeDecodeError as exc:
+        if ours:
+            raise ConfigError(f"{shown}: cannot read config file: {exc}") from None
+        return None
+    except ConfigError:
+        if ours:
+            raise
+        return None
+    if isinstance(data.get("tool"), dict) and "driftcli" in data["tool"]:
+        return pyproject
     return None
+
+
+def shown_path(path: Path, cwd: Path | None = None) -> str:
+    """How to name a discovered file: relative to the working directory (``driftcli.toml``,
+    ``../pyproject.toml``), absolute when no relative path reaches it."""
+    base = (cwd or Path.cwd()).absolute()
+    try:
+        return os.path.relpath(path.absolute(), base)
+    except ValueError:  # another drive on Windows
+        return str(path.absolute())
+
+
+def _read_bytes(path: Path, shown: Path) -> bytes:
+    """The file's bytes; a missing, unreadable or oversized file is one-line ConfigError."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read config file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{shown}: config file is larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+            "is it the right file?"
+        )
+    return raw
+
+
+def _loads(text: str, shown: Path) -> dict[str, Any]:
+    """Parse TOML; invalid or absurdly nested text is a one-line :class:`ConfigError`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _invalid_toml(shown, exc) from None
+    except RecursionError:
+        raise ConfigError(f"{shown}: invalid TOML: nested too deeply") from None
 
 
 def _invalid_toml(shown: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
@@ -365,15 +444,10 @@ def read_file(path: Path, *, display: str | None = None) -> ConfigFile:
     """Parse ``path``; a pyproject.toml contributes its ``[tool.driftcli]`` table."""
     shown = Path(display) if display else path
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{shown}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = _read_bytes(path, shown).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{shown}: cannot read config file: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _invalid_toml(shown, exc) from None
+    data = _loads(text, shown)
     prefix: tuple[str, ...] = ()
     if path.name == PYPROJECT_NAME:
         tool = data.get("tool", {})
@@ -422,7 +496,7 @@ def _norm(key: str) -> str:
 
 def _table(cfg: ConfigFile, key: tuple[str, ...], value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise cfg.error(key, f"expected a table, got {_toml_type(value)} {value!r}")
+        raise cfg.error(key, f"expected a table, got {_toml_type(value)} {short(value)}")
     return value
 
 
@@ -448,11 +522,18 @@ def _metric_limits(cfg: ConfigFile, table: dict[str, Any], out: FileValues) -> N
 
     The limit is a floor for higher-is-better metrics and a ceiling for lower-is-better ones.
     """
+    from driftcli.performance import DIRECTIONS
+
     limits = list(out.settings.get("min_metric", []))
     for metric, value in table.items():
         key = ("metrics", metric)
+        if metric not in DIRECTIONS:
+            hint = _suggest(metric, list(DIRECTIONS)) or f"; choose from: {', '.join(DIRECTIONS)}"
+            raise cfg.error(key, f"unknown metric{hint}")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise cfg.error(key, f"expected a number, got {_toml_type(value)} {value!r}")
+            raise cfg.error(key, f"expected a number, got {_toml_type(value)} {short(value)}")
+        if not math.isfinite(value):
+            raise cfg.error(key, f"expected a finite number, got {value!r}")
         limits.append(f"{metric}={value}")
     out.settings["min_metric"] = limits
     out.origins["min_metric"] = cfg.where("metrics")
@@ -495,6 +576,9 @@ def parse(cfg: ConfigFile) -> FileValues:
         if name == "columns" and isinstance(value, dict):
             for col, spec in value.items():
                 out.columns[col] = _column_table(cfg, col, spec)
+                for raw_key in spec:  # --print-config names each key's own line
+                    where = cfg.where("columns", col, raw_key)
+                    out.origins[column_key(col, _norm(raw_key))] = where
             continue
         if name == "metrics":
             _metric_limits(cfg, _table(cfg, key, value), out)
@@ -549,10 +633,20 @@ def _check_values(cfg: ConfigFile, out: FileValues) -> None:
             raise cfg.error((out.keys["prometheus_labels"],), str(exc)) from None
     if out.notify.get("when", "breach") not in NOTIFY_WHEN:
         raise cfg.error(("notify", "when"), f"expected one of {', '.join(NOTIFY_WHEN)}")
-    if out.notify.get("attempts", 1) < 1:
-        raise cfg.error(("notify", "attempts"), "must be >= 1")
-    if not out.notify.get("timeout", 1.0) > 0:
-        raise cfg.error(("notify", "timeout"), "must be > 0")
+    if not 1 <= out.notify.get("attempts", 1) <= MAX_ATTEMPTS:
+        raise cfg.error(
+            ("notify", "attempts"),
+            f"must be in [1, {MAX_ATTEMPTS}], got {out.notify['attempts']}",
+        )
+    if not 0 < out.notify.get("timeout", 1.0) <= MAX_TIMEOUT:
+        raise cfg.error(
+            ("notify", "timeout"),
+            f"must be in (0, {MAX_TIMEOUT:g}] seconds, got {out.notify['timeout']:g}",
+        )
+    if not 1 <= out.email.get("port", 25) <= 65535:
+        raise cfg.error(
+            ("notify", "email", "port"), f"must be in [1, 65535], got {out.email['port']}"
+        )
 
 
 def _validate(
@@ -568,6 +662,8 @@ def _validate(
     except UsageError as exc:
         if cfg is None:
             raise
+        if str(exc).startswith(f"{cfg.path}:"):  # already names the file, line and key
+            raise ConfigError(str(exc)) from None
         first = exc
     for name, raw in file_keys.items():
         if name not in values:
@@ -604,7 +700,7 @@ def resolve(
         cfg: ConfigFile | None = read_file(path)
     elif use_file:
         path = discover(cwd)
-        cfg = read_file(path, display=path.name) if path else None
+        cfg = read_file(path, display=shown_path(path, cwd)) if path else None
     else:
         cfg = None
     values = parse(cfg) if cfg else FileValues()
@@ -641,7 +737,11 @@ def resolve(
         if k in settings_names and origins[k] != COMMAND_LINE
     }
     file_keys = {k: raw for k, raw in values.keys.items() if origins.get(k) != COMMAND_LINE}
-    extra = {"column_overrides": overrides, "sources": sources}
+    extra = {
+        "column_overrides": overrides,
+        "sources": sources,
+        "config_file": str(cfg.path) if cfg else None,
+    }
     settings = _validate(settings_vals, extra, file_keys, cfg)
 
     outputs = Outputs(**output_vals)
@@ -736,7 +836,7 @@ def describe(eff: Effective) -> str:
     """The effective settings as TOML, each line commented with where it came from."""
     lines = [
         "# driftcli effective settings: defaults < "
-        + (str(eff.path) if eff.path else "(no config file)")
+        + (eff.settings.config_file or str(eff.path or "") or "(no config file)")
         + " < command line",
     ]
     section = ""
@@ -758,7 +858,8 @@ def describe(eff: Effective) -> str:
         for f in _configurable(ColumnOverride):
             value = getattr(ov, f.name)
             if value is not None and f.name != "source" and (f.name != "ignore" or value):
-                body.append((f"{f.name} = {toml_value(value)}", ov.source or ""))
+                origin = eff.origins.get(column_key(name, f.name), ov.source or "")
+                body.append((f"{f.name} = {toml_value(value)}", origin))
     width = max(len(t) for t, o in body if o) if body else 0
     for text, origin in body:
         lines.append(f"{text.ljust(width)}  # {origin}" if origin else text)

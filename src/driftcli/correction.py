@@ -11,6 +11,7 @@ adjusts each p-value for the number of p-value tests ``m`` in the run:
 ``fdr_bh``
     Benjamini-Hochberg: ``p_adj(i) = min over j >= i of min(1, m / j * p(j))``. Controls the
     false discovery rate (the expected share of flagged columns that did not drift).
+    Computed by ``scipy.stats.false_discovery_control(p, method="bh")``.
 
 Only tested columns whose decision rests on a p-value count towards ``m``; distance tests
 (PSI, Wasserstein, ...) are untouched. A corrected column keeps its raw ``p_value`` and gets
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.stats import false_discovery_control
 
 from driftcli.drift import severity
 from driftcli.result import ColumnResult
@@ -45,16 +47,15 @@ def adjust(p_values: Sequence[float], method: str) -> list[float]:
         return p.tolist()  # type: ignore[no-any-return]
     if method == "bonferroni":
         return np.minimum(1.0, p * m).tolist()  # type: ignore[no-any-return]
+    if method == "fdr_bh":
+        bh = np.minimum(1.0, false_discovery_control(p, method="bh"))
+        return [float(x) for x in bh]
     order = np.argsort(p, kind="stable")
     ranked = p[order]
     rank = np.arange(1, m + 1, dtype=np.float64)
-    if method == "holm":
-        stepped = np.maximum.accumulate(np.minimum(1.0, (m - rank + 1) * ranked))
-    elif method == "fdr_bh":
-        scaled = np.minimum(1.0, ranked * m / rank)
-        stepped = np.minimum.accumulate(scaled[::-1])[::-1]
-    else:
+    if method != "holm":
         raise ValueError(f"unknown correction {method!r}")
+    stepped = np.maximum.accumulate(np.minimum(1.0, (m - rank + 1) * ranked))
     out = np.empty(m, dtype=np.float64)
     out[order] = stepped
     return out.tolist()  # type: ignore[no-any-return]

@@ -6,6 +6,8 @@ nothing else carries options around.
 
 from __future__ import annotations
 
+import codecs
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -22,6 +24,21 @@ CORRECTIONS = ("none", "bonferroni", "holm", "fdr_bh")
 MIN_ROWS_ACTIONS = ("error", "pass")
 #: Kinds a ``[columns."name"]`` table may force.
 OVERRIDE_KINDS = ("numeric", "categorical")
+#: Integer settings and their sane ranges (inclusive): a typo such as ``seed = -1`` or
+#: ``top_categories = 0`` is an error, never a silently odd run.
+INT_RANGES = {
+    "small_sample_rows": (0, 10**12),
+    "max_int_categories": (0, 10**6),
+    "top_categories": (1, 10**6),
+    "exact_limit": (1, 10**9),
+    "seed": (0, 2**32 - 1),
+    "min_rows": (0, 10**12),
+}
+
+
+def _finite(value: Any) -> bool:
+    """A real number that is neither infinite nor NaN (booleans are not numbers here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def split_names(values: Any) -> list[str]:
@@ -127,11 +144,15 @@ class Settings:
         default_factory=dict, repr=False, compare=False, metadata={"config": False}
     )
     """Where each option that is not a default came from (for error messages)."""
+    config_file: str | None = field(default=None, compare=False, metadata={"config": False})
+    """The config file these settings were read from (None: defaults and command line only)."""
 
     def validate(self) -> Settings:
         """Check values and normalize lists; raises :class:`UsageError` naming the option."""
         from driftcli import stattests
 
+        self._check_numbers()
+        self._check_encoding()
         for name in ("columns", "ignore", "categorical", "numerical"):
             setattr(self, name, split_names(getattr(self, name)))
         self.fail_on = split_names(self.fail_on) or list(DEFAULT_FAIL_ON)
@@ -149,14 +170,6 @@ class Settings:
             raise UsageError(f"--threshold must be > 0, got {self.threshold}")
         if not 0 < self.drift_share <= 1:
             raise UsageError(f"--drift-share must be in (0, 1], got {self.drift_share}")
-        for key, lowest in (
-            ("top_categories", 1),
-            ("exact_limit", 1),
-            ("max_int_categories", 0),
-            ("small_sample_rows", 0),
-        ):
-            if getattr(self, key) < lowest:
-                raise UsageError(f"{self.where(key)} must be >= {lowest}, got {getattr(self, key)}")
         if not 0 < self.id_unique_share <= 1:
             raise UsageError(f"id_unique_share must be in (0, 1], got {self.id_unique_share}")
         both = set(self.categorical) & set(self.numerical)
@@ -172,12 +185,11 @@ class Settings:
         from driftcli.performance import validate_settings
 
         validate_settings(self)
+        self._check_limits_have_a_target()
         if self.correction not in CORRECTIONS:
             raise UsageError(
                 f"unknown correction {self.correction!r}; choose from: {', '.join(CORRECTIONS)}"
             )
-        if self.min_rows < 0:
-            raise UsageError(f"min_rows must be >= 0, got {self.min_rows}")
         if self.min_rows_action not in MIN_ROWS_ACTIONS:
             raise UsageError(
                 f"min_rows_action must be one of {', '.join(MIN_ROWS_ACTIONS)}, "
@@ -198,9 +210,65 @@ class Settings:
                 raise UsageError(
                     f"{where}column {name!r}: kind must be one of {', '.join(OVERRIDE_KINDS)}"
                 )
+            if ov.threshold is not None and not _finite(ov.threshold):
+                raise UsageError(
+                    f"{where}column {name!r}: threshold must be a finite number, "
+                    f"got {ov.threshold!r}"
+                )
             if ov.threshold is not None and not ov.threshold > 0:
                 raise UsageError(f"{where}column {name!r}: threshold must be > 0")
         return self
+
+    def _check_numbers(self) -> None:
+        """Every float setting is a finite number; every integer one lies in its range."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in ("float", "float | None") and value is not None and not _finite(value):
+                raise UsageError(f"{self.where(f.name)} must be a finite number, got {value!r}")
+        for key, (low, high) in INT_RANGES.items():
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise UsageError(f"{self.where(key)} must be an integer, got {value!r}")
+            if not low <= value <= high:
+                raise UsageError(f"{self.where(key)} must be in [{low}, {high}], got {value}")
+
+    def _check_limits_have_a_target(self) -> None:
+        """Metric limits need a target; the message names what the user wrote, where."""
+        if not self.min_metric or self.target is not None:
+            return
+        source = self.sources.get("min_metric")
+        if source:  # from the config file ([metrics] table or min_metric key): config terms
+            raise UsageError(
+                f'{source}: metric limits need a target column: set target = "COLUMN" '
+                "(with prediction or proba) in the file, or pass --target"
+            )
+        raise UsageError("--min-metric needs --target (with --prediction or --proba)")
+
+    def _check_encoding(self) -> None:
+        """``encoding`` names a text codec that can decode a CSV chunk (one line if not)."""
+        where = self.where("encoding")
+        try:
+            info = codecs.lookup(self.encoding)
+        except (LookupError, TypeError, ValueError):
+            raise UsageError(
+                f"{where}: unknown encoding {self.encoding!r} (use a Python codec name: "
+                "utf8, latin-1, cp1252, utf-16, ...)"
+            ) from None
+        usable = getattr(info, "_is_text_encoding", True)
+        if usable:
+            try:  # round trip as Arrow's CSV reader does it: it hands the decoder its buffers
+                import pyarrow as pa
+
+                sample = pa.py_buffer(codecs.encode("a,b\n", info.name))
+                decoded = codecs.getincrementaldecoder(info.name)().decode(sample, final=True)
+                usable = decoded == "a,b\n"
+            except Exception:
+                usable = False
+        if not usable:
+            raise UsageError(
+                f"{where}: {self.encoding!r} cannot decode CSV text (use a text encoding: "
+                "utf8, latin-1, cp1252, utf-16, ...)"
+            )
 
     def where(self, key: str, flag: str | None = None) -> str:
         """How to name option ``key`` in a message: its config location, else its flag."""

@@ -491,7 +491,7 @@ def evaluate_stats(
     limits = parse_min_metric(settings.min_metric)
     for name in limits:
         if (name in REGRESSION_METRICS) != (task == "regression"):
-            raise UsageError(f"--min-metric {name}: not a {task} metric")
+            raise UsageError(f"{settings.where('min_metric')} {name}: not a {task} metric")
     quality = ModelQuality()
     skipped_reason = _target_state(cur, roles.target) if roles.target is not None else None
     if roles.target is not None:

@@ -62,6 +62,8 @@ def render(result: Result, file: IO[str], *, show_all: bool = False) -> None:
         f"reference: {escape(ref.path or ref.format)} ({ref.rows:,} rows x {ref.columns} columns)"
         f"   current: {escape(cur.path or cur.format)} ({cur.rows:,} rows x {cur.columns} columns)"
     )
+    if result.settings.get("config_file"):  # which config file decided these settings
+        console.print(f"config: {escape(str(result.settings['config_file']))}")
     table = Table(box=box.SIMPLE_HEAD if tty else box.ASCII2, show_edge=tty, pad_edge=False)
     for head in (
         "column",

@@ -7,11 +7,14 @@ statistic: histograms (on shared bins) and category counts come with the result;
 only turns counts into shares for display.
 
 Size: plotly.js (4.8 MB) is embedded once, gzip-compressed and base64-encoded (about 2 MB),
-and decompressed in the browser with ``DecompressionStream('gzip')``. Per-column chart data
+and inflated synchronously by the page's script (``report.js``), so the charts are drawn
+before the load event: a headless screenshot taken at load shows them. Per-column chart data
 is binned, so the file does not grow with the number of rows. Detail panels are capped at
 ``max_panels`` columns (drifted first); the summary table always lists every column.
 
-Safety: HTML text goes through Jinja's autoescaping; the chart data is JSON escaped for a
+Safety: the page is built from a result that may come from a tampered JSON file, so every
+value is shaped first (:func:`number`, :func:`counts`, ``_texts``): text never lands where a
+number belongs. HTML text goes through Jinja's autoescaping; the chart data is JSON escaped for a
 ``<script>`` context (``<``, ``>``, ``&``, U+2028, U+2029 as ``\\u`` escapes); plot labels are
 escaped again in the page because plotly.js interprets a few HTML tags in labels.
 """
@@ -22,6 +25,7 @@ import base64
 import functools
 import gzip
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -39,10 +43,6 @@ ASSETS = ("report.css", "report.js")
 MAX_PANELS = 60
 #: Summary-table rows laid out at first (the rest are a "show all" click away; filter finds any).
 TABLE_ROWS = 200
-#: Rows shown by the generic renderer of performance / prediction-drift tables.
-MAX_GENERIC_ROWS = 100
-#: Items of a list of plain values shown before "+N more".
-MAX_INLINE_ITEMS = 30
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
 QUANTILE_LABELS = {
@@ -137,9 +137,10 @@ def fmt(value: Any, digits: int = 4) -> str:
 
 def pct(value: Any) -> str:
     """A share as a percentage ('–' when absent)."""
-    if value is None:
+    share = number(value)
+    if share is None:
         return "–"
-    v = float(value) * 100
+    v = float(share) * 100
     if v == 0:
         return "0%"
     if abs(v) < 0.1:
@@ -148,7 +149,8 @@ def pct(value: Any) -> str:
 
 
 def _sort_value(value: Any) -> str:
-    return "" if value is None else repr(float(value))
+    v = number(value)
+    return "" if v is None else repr(float(v))
 
 
 def _order(col: dict[str, Any]) -> tuple[int, int, str]:
@@ -169,7 +171,7 @@ def _status(col: dict[str, Any]) -> tuple[str, str]:
 
 def table_row(col: dict[str, Any], index: int, panel: str | None) -> dict[str, Any]:
     """One row of the summary table: display strings plus sort keys."""
-    ref, cur = col.get("reference") or {}, col.get("current") or {}
+    ref, cur = _dict(col.get("reference")), _dict(col.get("current"))
     status, status_class = _status(col)
     severity = str(col.get("severity") or "none")
     return {
@@ -226,8 +228,8 @@ def _as_float(text: str) -> float:
 
 
 def _quantile_rows(col: dict[str, Any]) -> list[dict[str, str]]:
-    ref, cur = col.get("reference") or {}, col.get("current") or {}
-    rq, cq = ref.get("quantiles") or {}, cur.get("quantiles") or {}
+    ref, cur = _dict(col.get("reference")), _dict(col.get("current"))
+    rq, cq = _dict(ref.get("quantiles")), _dict(cur.get("quantiles"))
     rows = [{"label": "min", "ref": fmt(ref.get("min")), "cur": fmt(cur.get("min"))}]
     for key in sorted(set(rq) | set(cq), key=_as_float):
         label = QUANTILE_LABELS.get(key, f"q{key}")
@@ -244,9 +246,9 @@ def _more(names: list[Any], total: Any) -> int:
 
 def panel(col: dict[str, Any], chart_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The detail panel of a tested column (for Jinja) and its chart data (for the page)."""
-    ref, cur = col.get("reference") or {}, col.get("current") or {}
+    ref, cur = _dict(col.get("reference")), _dict(col.get("current"))
     status, status_class = _status(col)
-    effect = col.get("effect_size") or {}
+    effect = _dict(col.get("effect_size"))
     view: dict[str, Any] = {
         "chart_id": chart_id,
         "name": str(col.get("name")),
@@ -283,47 +285,38 @@ def panel(col: dict[str, Any], chart_id: str) -> tuple[dict[str, Any], dict[str,
         chart = {
             "id": chart_id,
             "type": "hist",
-            "edges": hist["edges"],
-            "ref": hist.get("reference") or [],
-            "cur": hist.get("current") or [],
+            "edges": counts(hist["edges"]),
+            "ref": counts(hist.get("reference")),
+            "cur": counts(hist.get("current")),
         }
         view["quantiles"] = _quantile_rows(col)
     elif isinstance(cats, dict) and cats.get("labels") is not None:
-        new = [str(v) for v in cur.get("unseen_in_other") or []]
-        gone = [str(v) for v in ref.get("unseen_in_other") or []]
+        new = _texts(cur.get("unseen_in_other"))
+        gone = _texts(ref.get("unseen_in_other"))
         view.update(
             new=new,
             new_more=_more(new, cur.get("unseen_in_other_count")),
             gone=gone,
             gone_more=_more(gone, ref.get("unseen_in_other_count")),
         )
-        other = cats.get("other") or {}
+        other = _dict(cats.get("other"))
         chart = {
             "id": chart_id,
             "type": "cat",
-            "labels": [str(v) for v in cats["labels"]],
-            "ref": cats.get("reference") or [],
-            "cur": cats.get("current") or [],
+            "labels": _texts(cats["labels"]),
+            "ref": counts(cats.get("reference")),
+            "cur": counts(cats.get("current")),
             "other": [
-                other.get("categories", 0),
-                other.get("reference", 0),
-                other.get("current", 0),
+                number(other.get("categories")) or 0,
+                number(other.get("reference")) or 0,
+                number(other.get("current")) or 0,
             ],
         }
     view["chart"] = chart is not None
     return view, chart
 
 
-# --------------------------------------------------------------------------- generic sections
-
-
-def _is_column_like(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and "name" in value
-        and ("histogram" in value or "categories" in value)
-        and ("drift" in value or "statistic" in value)
-    )
+# --------------------------------------------------------------------------- shapes
 
 
 def _numbers(value: Any) -> bool:
@@ -354,108 +347,226 @@ def _is_confusion(value: Any) -> bool:
     )
 
 
-class _Sections:
-    """Turns free-form dicts (performance, target / prediction drift) into display nodes.
-
-    Nodes: ``text`` (a scalar), ``list`` (plain values), ``table`` (a list of dicts),
-    ``matrix`` (a list of lists), ``kv`` (a dict), ``column`` (a column-like dict, drawn as a
-    detail panel with its chart).
-    """
-
-    def __init__(self, charts: list[dict[str, Any]]) -> None:
-        self.charts = charts
-
-    def node(self, value: Any, depth: int = 0) -> dict[str, Any]:
-        if _is_column_like(value):
-            view, chart = panel(value, f"chart-x{len(self.charts)}")
-            if chart is not None:
-                self.charts.append(chart)
-            return {"type": "column", "panel": view}
-        if _is_histogram(value):
-            chart_id = f"chart-x{len(self.charts)}"
-            self.charts.append(
+def confusion_view(value: dict[str, Any]) -> dict[str, Any]:
+    """Confusion matrices side by side, cells shaded by their count."""
+    labels = [str(v) for v in value["labels"]]
+    sides = []
+    for side in ("reference", "current"):
+        matrix = value.get(side)
+        if not isinstance(matrix, list):
+            continue
+        top = max((number(x) or 0 for row in matrix for x in row), default=0)
+        rows = []
+        for label, row in zip(labels, matrix, strict=False):
+            cells = [
                 {
-                    "id": chart_id,
-                    "type": "hist",
-                    "edges": value["edges"],
-                    "ref": value["reference"],
-                    "cur": value["current"],
+                    "text": fmt(number(x)),
+                    "alpha": f"{((number(x) or 0) / top if top else 0) * 0.6:.2f}",
                 }
-            )
-            return {"type": "chart", "chart_id": chart_id}
-        if _is_confusion(value):
-            return self._confusion(value)
-        if isinstance(value, dict):
-            items = [(str(k), self.node(v, depth + 1)) for k, v in value.items()]
-            return {"type": "kv", "items": items}
-        if isinstance(value, list):
-            if value and all(_is_column_like(v) for v in value):
-                return {"type": "columns", "items": [self.node(v, depth + 1) for v in value]}
-            if value and all(isinstance(v, dict) for v in value):
-                return self._table(value)
-            if value and all(isinstance(v, list) for v in value):
-                return {
-                    "type": "matrix",
-                    "rows": [[fmt(x) for x in row] for row in value[:MAX_GENERIC_ROWS]],
-                    "more": max(len(value) - MAX_GENERIC_ROWS, 0),
-                }
-            if not value:
-                return {"type": "text", "text": "none", "css": "empty"}
-            shown = [fmt(v) for v in value[:MAX_INLINE_ITEMS]]
-            more = max(len(value) - len(shown), 0)
-            if any(len(v) > 40 for v in shown):  # sentences (reasons, notes): one per line
-                return {"type": "bullets", "items": shown, "more": more}
-            return {"type": "list", "items": shown, "more": more}
-        text = fmt(value)
-        css = ""
-        if isinstance(value, bool):
-            css = "bad" if value else ""
-        return {"type": "text", "text": text, "css": css}
+                for x in row
+            ]
+            rows.append({"label": label, "cells": cells})
+        sides.append({"side": side, "rows": rows})
+    return {"labels": labels, "sides": sides}
 
-    def _confusion(self, value: dict[str, Any]) -> dict[str, Any]:
-        labels = [str(v) for v in value["labels"]]
+
+# --------------------------------------------------------------------------- model sections
+
+
+def number(value: Any) -> int | float | None:
+    """``value`` when it is a finite real number, else None: a tampered JSON cannot smuggle
+    text (or markup) into a place that expects a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def counts(values: Any) -> list[float]:
+    """A list of counts for a chart: non-numbers become 0."""
+    if not isinstance(values, list):
+        return []
+    return [number(v) or 0.0 for v in values]
+
+
+def signed(value: Any) -> str:
+    """A change with its sign ('+0.02', '-0.151'); '–' when absent."""
+    v = number(value)
+    if v is None:
+        return "–"
+    text = fmt(v)
+    return text if text.startswith("-") or v == 0 else "+" + text
+
+
+def pct_change(value: Any) -> str:
+    """A relative change as a signed percentage ('-16.5%'); '–' when absent."""
+    v = number(value)
+    if v is None:
+        return "–"
+    return f"{v * 100:+.1f}%"
+
+
+RULES = {"higher": "≥", "lower": "≤", "zero": "|·| ≤"}
+
+
+def metric_rows(metrics: Any) -> list[dict[str, Any]]:
+    """The performance metrics as table rows: values, change, change %, threshold, status."""
+    rows = []
+    for m in metrics if isinstance(metrics, list) else []:
+        if not isinstance(m, dict):
+            continue
+        threshold = number(m.get("threshold"))
+        rule = RULES.get(str(m.get("direction")), "")
+        current = number(m.get("current"))
+        breached = m.get("breached") is True
+        status = "breach" if breached else ("undefined" if current is None else "ok")
+        rows.append(
+            {
+                "name": str(m.get("name")),
+                "reference": fmt(number(m.get("reference"))),
+                "current": fmt(current),
+                "change": signed(m.get("change")),
+                "change_pct": pct_change(m.get("relative_change")),
+                "threshold": f"{rule} {fmt(threshold)}".strip() if threshold is not None else "–",
+                "status": status,
+                "status_class": {"breach": "breach", "ok": "ok"}.get(status, "skipped"),
+                "note": str(m.get("note") or ""),
+            }
+        )
+    return rows
+
+
+def _texts(values: Any) -> list[str]:
+    """Display strings of a list (a lone string is a list of one; anything else, none)."""
+    if isinstance(values, str):
+        return [values]
+    return [str(v) for v in values] if isinstance(values, list) else []
+
+
+def _roles(perf: dict[str, Any]) -> str:
+    """'classification, binary, positive class 1: target churned, prediction ...'."""
+    head = [str(perf.get("task") or "")]
+    if perf.get("type"):
+        head.append(str(perf["type"]))
+    if perf.get("pos_label") is not None:
+        head.append(f"positive class {perf['pos_label']}")
+    roles = [f"{k} {perf[k]}" for k in ("target", "prediction") if perf.get(k)]
+    if _texts(perf.get("proba")):
+        roles.append("proba " + ", ".join(_texts(perf.get("proba"))))
+    return ", ".join(h for h in head if h) + (": " + ", ".join(roles) if roles else "")
+
+
+def _side_rows(rows: Any) -> list[dict[str, str]]:
+    out = []
+    if isinstance(rows, dict):
+        for side in ("reference", "current"):
+            r = rows.get(side)
+            if isinstance(r, dict):
+                out.append(
+                    {
+                        "side": side,
+                        "rows": fmt(number(r.get("rows"))),
+                        "used": fmt(number(r.get("used"))),
+                        "dropped": fmt(number(r.get("dropped"))),
+                    }
+                )
+    return out
+
+
+def _hist_chart(value: Any, chart_id: str) -> dict[str, Any] | None:
+    if not _is_histogram(value):
+        return None
+    return {
+        "id": chart_id,
+        "type": "hist",
+        "edges": counts(value["edges"]),
+        "ref": counts(value["reference"]),
+        "cur": counts(value["current"]),
+    }
+
+
+def performance_view(perf: Any, charts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The model-performance section: who is who, metrics, rows, confusion or residuals."""
+    if not isinstance(perf, dict):
+        return None
+    view: dict[str, Any] = {
+        "roles": _roles(perf),
+        "skipped": str(perf["skipped_reason"]) if perf.get("skipped_reason") else "",
+        "metrics": metric_rows(perf.get("metrics")),
+        "reference_metrics": [],
+        "breaches": _texts(perf.get("breaches")),
+        "rows": _side_rows(perf.get("rows")),
+        "confusion": None,
+        "residuals": None,
+        "max_drop": pct(number(perf.get("max_metric_drop"))),
+    }
+    ref_metrics = perf.get("reference_metrics")
+    if isinstance(ref_metrics, dict):
+        view["reference_metrics"] = [(str(k), fmt(number(v))) for k, v in ref_metrics.items()]
+    view["breached"] = sum(1 for m in view["metrics"] if m["status"] == "breach")
+    if _is_confusion(perf.get("confusion_matrix")):
+        view["confusion"] = confusion_view(perf["confusion_matrix"])
+    chart = _hist_chart(perf.get("residuals"), f"chart-m{len(charts)}")
+    if chart is not None:
+        charts.append(chart)
+        view["residuals"] = chart["id"]
+    return view
+
+
+def _role_panels(section: dict[str, Any], charts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    panels = []
+    for col in _list(section.get("columns")):
+        if isinstance(col, dict) and col.get("name") is not None:
+            view, chart = panel(col, f"chart-m{len(charts)}")
+            view["role"] = str(col.get("role") or "")
+            if chart is not None:
+                charts.append(chart)
+            panels.append(view)
+    return panels
+
+
+def drift_view(section: Any, charts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Target or prediction drift: a panel per role column, breaches, confidence."""
+    if not isinstance(section, dict):
+        return None
+    view: dict[str, Any] = {
+        "skipped": str(section["skipped_reason"]) if section.get("skipped_reason") else "",
+        "panels": _role_panels(section, charts),
+        "breaches": _texts(section.get("breaches")),
+        "confidence": None,
+    }
+    conf = section.get("confidence")
+    if isinstance(conf, dict):
         sides = []
         for side in ("reference", "current"):
-            matrix = value.get(side)
-            if not isinstance(matrix, list):
-                continue
-            top = max((x for row in matrix for x in row if isinstance(x, int | float)), default=0)
-            rows = []
-            for label, row in zip(labels, matrix, strict=False):
-                cells = [
-                    {
-                        "text": fmt(x),
-                        "alpha": f"{(x / top if top else 0) * 0.6:.2f}",
-                    }
-                    for x in row
-                ]
-                rows.append({"label": label, "cells": cells})
-            sides.append({"side": side, "rows": rows})
-        return {"type": "confusion", "labels": labels, "sides": sides}
-
-    def _table(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        keys: list[str] = []
-        for row in rows:
-            keys.extend(str(k) for k in row if str(k) not in keys)
-        body = []
-        for row in rows[:MAX_GENERIC_ROWS]:
-            cells = []
-            for k in keys:
-                v = row.get(k)
-                if isinstance(v, dict | list):
-                    cells.append({"text": json.dumps(v, ensure_ascii=False)[:200], "css": "raw"})
-                elif isinstance(v, bool):
-                    bad = k in ("breached", "drift", "detected")
-                    cells.append({"text": fmt(v), "css": "bad" if v and bad else ""})
-                else:
-                    cells.append({"text": fmt(v), "css": "num" if isinstance(v, float) else ""})
-            body.append(cells)
-        return {
-            "type": "table",
-            "keys": keys,
-            "rows": body,
-            "more": max(len(rows) - MAX_GENERIC_ROWS, 0),
+            c = _dict(conf.get(side))
+            sides.append(
+                {
+                    "side": side,
+                    "rows": fmt(number(c.get("rows"))),
+                    "mean": fmt(number(c.get("mean_top_probability"))),
+                    "low": pct(number(c.get("low_confidence_share"))),
+                }
+            )
+        chart = _hist_chart(conf.get("histogram"), f"chart-m{len(charts)}")
+        if chart is not None:
+            charts.append(chart)
+        view["confidence"] = {
+            "sides": sides,
+            "drop": signed(conf.get("drop")),
+            "max_drop": fmt(number(conf.get("max_drop"))),
+            "low_threshold": fmt(number(conf.get("low_threshold"))),
+            "breached": conf.get("breached") is True,
+            "chart": chart["id"] if chart else None,
         }
+    return view
 
 
 # --------------------------------------------------------------------------- the page
@@ -484,11 +595,23 @@ def _settings_summary(settings: dict[str, Any]) -> str:
     return " · ".join(parts) or "defaults"
 
 
+def _side(role: str, info: dict[str, Any]) -> dict[str, Any]:
+    """One input for the header: path, shape and format as display strings."""
+    return {
+        "role": role,
+        "path": str(info.get("path") or info.get("format") or ""),
+        "rows": fmt(number(info.get("rows"))),
+        "columns": fmt(number(info.get("columns"))),
+        "format": str(info.get("format") or ""),
+    }
+
+
 def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
     """Everything the template needs, built from the JSON contract of ``result``."""
     data = result.to_dict()
-    columns = sorted(data["columns"], key=_order)
-    schema = data.get("schema_changes") or {}
+    columns = sorted((c for c in _list(data["columns"]) if isinstance(c, dict)), key=_order)
+    schema = _dict(data.get("schema_changes"))
+    missing, new = _texts(schema.get("missing_in_current")), _texts(schema.get("new_in_current"))
     charts: list[dict[str, Any]] = []
     panels: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -502,49 +625,45 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
         panels.append(view)
         if chart is not None:
             charts.append(chart)
-    for name in schema.get("missing_in_current") or []:
-        rows.append(schema_row(str(name), len(rows), "missing", "missing from current"))
+    for name in missing:
+        rows.append(schema_row(name, len(rows), "missing", "missing from current"))
     for col in columns:
         rows.append(table_row(col, len(rows), panel_ids.get(id(col))))
-    for name in schema.get("new_in_current") or []:
-        rows.append(schema_row(str(name), len(rows), "new", "new in current (not tested)"))
+    for name in new:
+        rows.append(schema_row(name, len(rows), "new", "new in current (not tested)"))
 
-    sections = _Sections(charts)
-    extra = []
-    for key, title in (
-        ("performance", "Model performance"),
-        ("target_drift", "Target drift"),
-        ("prediction_drift", "Prediction drift"),
-    ):
-        value = data.get(key)
-        extra.append(
-            {
-                "key": key,
-                "title": title,
-                "node": None if value is None else sections.node(value),
-            }
-        )
+    model = {
+        "performance": performance_view(data.get("performance"), charts),
+        "target": drift_view(data.get("target_drift"), charts),
+        "prediction": drift_view(data.get("prediction_drift"), charts),
+    }
 
-    dd = data["dataset_drift"]
-    verdict = data["verdict"]
+    dd = _dict(data["dataset_drift"])
+    verdict = _dict(data["verdict"])
+    settings = _dict(data.get("settings"))
     return {
-        "data": data,
-        "version": data.get("driftcli_version") or "",
-        "generated_at": data.get("generated_at") or "",
+        "version": str(data.get("driftcli_version") or ""),
+        "generated_at": str(data.get("generated_at") or ""),
         "sides": [
-            {"role": "reference", **data["reference"]},
-            {"role": "current", **data["current"]},
+            _side("reference", data["reference"]),
+            _side("current", data["current"]),
         ],
-        "verdict": verdict,
+        "verdict": {
+            "passed": verdict.get("passed") is True,
+            "exit_code": fmt(number(verdict.get("exit_code"))),
+            "reasons": _texts(verdict.get("reasons")),
+        },
         "dataset": {
-            **dd,
+            "detected": dd.get("detected") is True,
+            "drifted_columns": fmt(number(dd.get("drifted_columns"))),
+            "total_columns": fmt(number(dd.get("total_columns"))),
             "share_pct": pct(dd.get("share")),
             "threshold_pct": pct(dd.get("threshold")),
-            "share_width": f"{min(max(float(dd.get('share') or 0), 0), 1) * 100:.2f}",
-            "threshold_left": f"{min(max(float(dd.get('threshold') or 0), 0), 1) * 100:.2f}",
+            "share_width": f"{min(max(number(dd.get('share')) or 0, 0), 1) * 100:.2f}",
+            "threshold_left": f"{min(max(number(dd.get('threshold')) or 0, 0), 1) * 100:.2f}",
         },
-        "settings": _settings_items(data.get("settings") or {}),
-        "settings_summary": _settings_summary(data.get("settings") or {}),
+        "settings": _settings_items(settings),
+        "settings_summary": _settings_summary(settings),
         "rows": rows,
         "row_limit": TABLE_ROWS,
         "panels": panels,
@@ -552,11 +671,16 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
         "more_panels": max(len(tested) - len(panels), 0),
         "skipped": len(columns) - len(tested),
         "schema": {
-            "missing": [str(n) for n in schema.get("missing_in_current") or []],
-            "new": [str(n) for n in schema.get("new_in_current") or []],
-            "type_changed": schema.get("type_changed") or [],
+            "missing": missing,
+            "new": new,
+            "type_changed": [
+                {k: str(t.get(k)) for k in ("column", "reference", "current")}
+                for t in _list(schema.get("type_changed"))
+                if isinstance(t, dict)
+            ],
         },
-        "extra": extra,
+        "model": model,
+        "has_model": any(v is not None for v in model.values()),
         "charts": charts,
     }
 

@@ -41,7 +41,10 @@ class EnergyDistance(StatTest):
     kinds = (Kind.NUMERIC,)
     output = Output.DISTANCE
     default_threshold = 0.1
-    description = "Energy distance / sqrt(reference std): sensitive to any change of shape."
+    description = (
+        "Energy distance of both samples divided by the reference std (raw / sqrt(std)): "
+        "sensitive to any change of distribution."
+    )
 
     def run(self, pair: ColumnPair) -> Outcome:
         norm = math.sqrt(max(pair.ref_std, 1e-3))
