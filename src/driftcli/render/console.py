@@ -1,11 +1,21 @@
 """Terminal view: a table of columns (drifted first), schema changes and a one-line verdict.
 
-Colour and box drawing only on a terminal; plain ASCII when piped or when NO_COLOR is set.
+Colour and box drawing only on a terminal; plain ASCII rules (``+``, ``-``, ``|``) and no
+colour when piped or when ``NO_COLOR`` is set. The table never misleads: numbers, kinds,
+test names and verdict words never wrap; a long note is cut with an ellipsis; below
+:data:`COMPACT_WIDTH` columns a compact layout drops the kind, threshold and severity
+columns (the drift cell then says ``DRIFT high``). Piped output has no trailing spaces.
+
+Every string from the data goes through :func:`driftcli.text.terminal` (controls shown as
+``\\x1b``-style escapes) and rich's markup escape, and every printed line through
+:func:`driftcli.text.guard_line`, so no line can start a GitHub Actions workflow command.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from rich import box
@@ -14,24 +24,49 @@ from rich.markup import escape
 from rich.table import Table
 
 from driftcli.result import ColumnResult, Result
+from driftcli.text import guard_lines, terminal
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
 SEVERITY_STYLE = {"high": "bold red", "medium": "red", "low": "yellow", "none": "green"}
 #: Rows shown before "+N more" unless ``show_all``.
 DEFAULT_MAX_ROWS = 40
+#: Narrower than this, the table uses the compact layout.
+COMPACT_WIDTH = 100
+#: Width of piped output when ``COLUMNS`` does not say.
+PIPED_WIDTH = 200
 
 
-def make_console(file: IO[str]) -> Console:
-    """A console that degrades to plain, wide text when ``file`` is not a terminal."""
+def plain(file: IO[str]) -> bool:
+    """No colour and no box drawing: not a terminal, or ``NO_COLOR`` set (any value)."""
+    return not file.isatty() or "NO_COLOR" in os.environ
+
+
+def _width(file: IO[str]) -> int | None:
+    """Piped output: ``COLUMNS`` when set, else :data:`PIPED_WIDTH`; a terminal: its own."""
+    if file.isatty():
+        return None
+    cols = os.environ.get("COLUMNS", "")
+    return int(cols) if cols.isdigit() and int(cols) >= 20 else PIPED_WIDTH
+
+
+def make_console(file: IO[str], *, width: int | None = None) -> Console:
+    """A console for ``file``: plain, fixed-width text when it is not a terminal."""
     tty = file.isatty()
     return Console(
         file=file,
         highlight=False,
-        no_color=not tty or "NO_COLOR" in os.environ,
-        width=None if tty else 200,
+        no_color=plain(file),
+        color_system="auto" if tty else None,
+        width=width or _width(file),
         emoji=False,
         soft_wrap=not tty,
+        safe_box=True,
     )
+
+
+def cell(value: object) -> str:
+    """A string from the data, safe for a rich cell: controls shown, markup escaped."""
+    return escape(terminal(value))
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
@@ -53,70 +88,122 @@ def sort_key(col: ColumnResult) -> tuple[int, int, str]:
     return group, SEVERITY_RANK.get(col.severity, 3), col.name
 
 
-def render(result: Result, file: IO[str], *, show_all: bool = False) -> None:
-    """Print the table and the verdict to ``file``."""
-    console = make_console(file)
-    tty = file.isatty()
-    ref, cur = result.reference, result.current
-    console.print(
-        f"reference: {escape(ref.path or ref.format)} ({ref.rows:,} rows x {ref.columns} columns)"
-        f"   current: {escape(cur.path or cur.format)} ({cur.rows:,} rows x {cur.columns} columns)"
-    )
-    table = Table(box=box.SIMPLE_HEAD if tty else box.ASCII2, show_edge=tty, pad_edge=False)
-    for head in (
-        "column",
-        "kind",
-        "test",
-        "statistic",
-        "p-value",
-        "threshold",
-        "drift",
-        "severity",
-    ):
-        numeric = head in ("statistic", "p-value", "threshold")
-        table.add_column(head, justify="right" if numeric else "left", overflow="fold")
-    table.add_column("note", overflow="fold")
+@dataclass(frozen=True)
+class Head:
+    """One table column: its heading and how its cells may be laid out."""
 
-    rows: list[tuple[str, ...]] = []
+    name: str
+    numeric: bool = False
+    wrap: bool = False  # only the column name folds
+    note: bool = False  # the note is cut with an ellipsis
+
+
+def _table(heads: Sequence[Head], plain_text: bool) -> Table:
+    table = Table(
+        box=box.ASCII2 if plain_text else box.SIMPLE_HEAD,
+        show_edge=not plain_text,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for h in heads:
+        if h.note:
+            table.add_column(h.name, overflow="ellipsis", no_wrap=True, min_width=4, ratio=1)
+        elif h.wrap:
+            table.add_column(h.name, overflow="fold", min_width=8)
+        else:
+            table.add_column(h.name, justify="right" if h.numeric else "left", no_wrap=True)
+    return table
+
+
+def column_rows(result: Result, compact: bool) -> tuple[list[Head], list[list[str]], list[str]]:
+    """Headings, cells (already safe for rich) and row styles of the column table."""
+    adjusted = any(c.p_value_adjusted is not None for c in result.columns)
+    heads = [Head("column", wrap=True)]
+    if not compact:
+        heads.append(Head("kind"))
+    heads += [Head("test"), Head("statistic", numeric=True)]
+    if compact:
+        heads.append(Head("adj. p" if adjusted else "p-value", numeric=True))
+    else:
+        heads.append(Head("p-value", numeric=True))
+        if adjusted:
+            heads.append(Head("adj. p", numeric=True))
+        heads += [Head("threshold", numeric=True)]
+    heads.append(Head("drift"))
+    if not compact:
+        heads.append(Head("severity"))
+    heads.append(Head("note", note=True))
+
+    def row(col: ColumnResult | None, name: str, drift: str, note: str) -> list[str]:
+        sev = col.severity if col else "-"
+        if compact and col and col.drift:
+            drift = f"{drift} {sev}"
+        cells = [cell(name)]
+        if not compact:
+            cells.append(cell(col.kind) if col else "-")
+        cells += [cell(col.test or "-") if col else "-", fmt(col.statistic) if col else "-"]
+        p, adj = (fmt(col.p_value), fmt(col.p_value_adjusted)) if col else ("-", "-")
+        if compact:
+            cells.append(adj if adjusted else p)
+        else:
+            cells += [p, adj] if adjusted else [p]
+            cells.append(fmt(col.threshold) if col else "-")
+        cells.append(drift)
+        if not compact:
+            cells.append(cell(sev))
+        cells.append(cell(note))
+        return cells
+
+    rows: list[list[str]] = []
     styles: list[str] = []
     for name in result.schema_changes.missing_in_current:
-        rows.append((name, "-", "-", "-", "-", "-", "MISSING", "-", "missing from current"))
+        rows.append(row(None, name, "MISSING", "missing from current"))
         styles.append("bold red")
     for col in sorted(result.columns, key=sort_key):
         note = col.skipped_reason or ""
         if col.effect_size and col.effect_size["name"] != col.test:
             note = f"{col.effect_size['name']}={fmt(col.effect_size['value'])}"
-        rows.append(
-            (
-                col.name,
-                col.kind,
-                col.test or "-",
-                fmt(col.statistic),
-                fmt(col.p_value)
-                + (
-                    f" (adj. {fmt(col.p_value_adjusted)})"
-                    if col.p_value_adjusted is not None
-                    else ""
-                ),
-                fmt(col.threshold),
-                "DRIFT" if col.drift else ("skipped" if not col.tested else "no"),
-                col.severity,
-                note,
-            )
-        )
+        drift = "DRIFT" if col.drift else ("skipped" if not col.tested else "no")
+        rows.append(row(col, col.name, drift, note))
         styles.append(SEVERITY_STYLE.get(col.severity, "") if col.tested else "dim")
     for name in result.schema_changes.new_in_current:
-        rows.append((name, "-", "-", "-", "-", "-", "new", "-", "new in current (not tested)"))
+        rows.append(row(None, name, "new", "new in current (not tested)"))
         styles.append("dim")
+    return heads, rows, styles
 
+
+def render(
+    result: Result, file: IO[str], *, show_all: bool = False, width: int | None = None
+) -> None:
+    """Print the table and the verdict to ``file`` (``width`` overrides the detected one).
+
+    Everything is laid out first, then written line by line through
+    :func:`driftcli.text.guard_lines` (trailing spaces dropped when piped).
+    """
+    console = make_console(file, width=width)
+    with console.capture() as captured:
+        _render(result, console, show_all=show_all, plain_text=plain(file))
+    file.write(guard_lines(captured.get(), strip=not file.isatty()))
+    file.flush()
+
+
+def _render(result: Result, console: Console, *, show_all: bool, plain_text: bool) -> None:
+    ref, cur = result.reference, result.current
+    console.print(
+        f"reference: {cell(ref.path or ref.format)} ({ref.rows:,} rows x {ref.columns} columns)"
+        f"   current: {cell(cur.path or cur.format)} ({cur.rows:,} rows x {cur.columns} columns)"
+    )
+    compact = console.width < COMPACT_WIDTH
+    heads, rows, styles = column_rows(result, compact)
+    table = _table(heads, plain_text)
     limit = len(rows) if show_all else DEFAULT_MAX_ROWS
-    for row, style in zip(rows[:limit], styles[:limit], strict=True):
-        table.add_row(*(escape(v) for v in row), style=style)
+    for cells, style in zip(rows[:limit], styles[:limit], strict=True):
+        table.add_row(*cells, style=style)
     console.print(table)
     if len(rows) > limit:
         console.print(f"... +{len(rows) - limit} more rows (use --show-all to list every column)")
 
-    render_model(result, console, tty)
+    render_model(result, console, not plain_text)
     dd = result.dataset_drift
     console.print(
         f"drifted columns: {dd.drifted_columns} of {dd.total_columns} tested "
@@ -124,7 +211,7 @@ def render(result: Result, file: IO[str], *, show_all: bool = False) -> None:
     )
     v = result.verdict
     label = "[bold green]PASSED[/]" if v.passed else "[bold red]BREACHED[/]"
-    console.print(f"{label}: {escape('; '.join(v.reasons))}")
+    console.print(f"{label}: {cell('; '.join(v.reasons))}")
 
 
 def _change(row: dict[str, Any]) -> str:
@@ -136,7 +223,10 @@ def _change(row: dict[str, Any]) -> str:
 
 
 def render_model(result: Result, console: Console, tty: bool) -> None:
-    """The model-quality part: performance table, target/prediction drift and confidence."""
+    """The model-quality part: performance table, target/prediction drift and confidence.
+
+    ``tty`` False means plain ASCII tables.
+    """
     perf, target, pred = result.performance, result.target_drift, result.prediction_drift
     if perf:
         kind = perf["task"] + (f", {perf['type']}" if perf.get("type") else "")
@@ -147,23 +237,21 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
             roles.append(f"prediction {perf['prediction']!r}")
         if perf.get("proba"):
             roles.append("proba " + ", ".join(repr(n) for n in perf["proba"]))
-        console.print(escape(f"model quality ({kind}): {', '.join(roles)}"))
+        console.print(cell(f"model quality ({kind}): {', '.join(roles)}"))
         rows = perf.get("rows") or {}
         used = [
             f"{side} {r['used']:,} of {r['rows']:,}" for side, r in rows.items() if r.get("dropped")
         ]
         if used:
-            console.print(escape(f"rows scored (target and prediction present): {'; '.join(used)}"))
+            console.print(cell(f"rows scored (target and prediction present): {'; '.join(used)}"))
         if perf.get("skipped_reason"):
-            console.print(f"[yellow]performance skipped[/]: {escape(perf['skipped_reason'])}")
+            console.print(f"[yellow]performance skipped[/]: {cell(perf['skipped_reason'])}")
         if perf.get("metrics"):
-            table = Table(box=box.SIMPLE_HEAD if tty else box.ASCII2, show_edge=tty, pad_edge=False)
-            for head in ("metric", "reference", "current", "change", "threshold", "status"):
-                numeric = head in ("reference", "current", "change", "threshold")
-                table.add_column(head, justify="right" if numeric else "left", overflow="fold")
             notes = any(row.get("note") for row in perf["metrics"])
-            if notes:
-                table.add_column("note", overflow="fold")
+            heads = [Head("metric")]
+            heads += [Head(h, numeric=True) for h in ("reference", "current", "change")]
+            heads += [Head("threshold", numeric=True), Head("status")]
+            table = _table(heads + ([Head("note", note=True)] if notes else []), not tty)
             for row in perf["metrics"]:
                 sign = {"higher": ">= ", "lower": "<= ", "zero": "|x| <= "}[row["direction"]]
                 threshold = "-" if row["threshold"] is None else sign + fmt(row["threshold"])
@@ -172,7 +260,7 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
                 )
                 table.add_row(
                     *(
-                        escape(v)
+                        cell(v)
                         for v in (
                             row["name"],
                             fmt(row["reference"]),
@@ -188,18 +276,16 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
             console.print(table)
     drift_cols = (target or {}).get("columns", []) + (pred or {}).get("columns", [])
     if drift_cols:
-        table = Table(box=box.SIMPLE_HEAD if tty else box.ASCII2, show_edge=tty, pad_edge=False)
-        for head in ("model column", "role", "test", "statistic", "p-value", "threshold", "drift"):
-            numeric = head in ("statistic", "p-value", "threshold")
-            table.add_column(head, justify="right" if numeric else "left", overflow="fold")
         skips = any(col["skipped_reason"] for col in drift_cols)
-        if skips:
-            table.add_column("note", overflow="fold")
+        heads = [Head("model column", wrap=True), Head("role"), Head("test")]
+        heads += [Head(h, numeric=True) for h in ("statistic", "p-value", "threshold")]
+        heads.append(Head("drift"))
+        table = _table(heads + ([Head("note", note=True)] if skips else []), not tty)
         for col in drift_cols:
             tested = col["skipped_reason"] is None
             table.add_row(
                 *(
-                    escape(v)
+                    cell(v)
                     for v in (
                         col["name"],
                         col["role"],
@@ -215,7 +301,7 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
             )
         console.print(table)
     if target and target.get("skipped_reason") and not perf:
-        console.print(f"target drift skipped: {escape(target['skipped_reason'])}")
+        console.print(f"target drift skipped: {cell(target['skipped_reason'])}")
     conf = (pred or {}).get("confidence")
     if conf:
         r, c = conf["reference"], conf["current"]
@@ -226,7 +312,7 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
             f"share below {low:g}: {_share(r['low_confidence_share'])} -> "
             f"{_share(c['low_confidence_share'])}"
         )
-        console.print(("[bold red]" + escape(line) + "[/]") if conf["breached"] else escape(line))
+        console.print(("[bold red]" + cell(line) + "[/]") if conf["breached"] else cell(line))
 
 
 def _share(x: float | None) -> str:
