@@ -55,7 +55,7 @@ def _check_place(option: str, given: str, real: Path) -> None:
     via = "" if str(real) == os.path.abspath(given) else f" (a link to {terminal(real)})"
     try:
         mode = os.stat(real).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the folder check below says which
         mode = None
     except OSError as err:
         raise OutputError(f"{option} {shown}: cannot write: {err.strerror or err}") from None
@@ -102,10 +102,9 @@ def check(
         for source, source_real, source_id, is_dir in read:
             same = real == source_real or (ident is not None and ident == source_id)
             if same or (is_dir and _inside(real, source_real)):
-                where = "inside the input directory" if not same else "the input"
+                what = "overwrite the input" if same else "write inside the input directory"
                 raise OutputError(
-                    f"{option} {shown}: would overwrite {where} {terminal(source)}; "
-                    "choose another path"
+                    f"{option} {shown}: would {what} {terminal(source)}; choose another path"
                 )
         other = seen.get(real) or (ids.get(ident) if ident else None)
         if other:
