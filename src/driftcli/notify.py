@@ -262,8 +262,9 @@ def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> None:
         raise DeliveryError(f"timed out after {timeout:g} s") from None
 
 
-def send_email(result: Result, email: EmailSettings, timeout: float) -> None:
-    """One SMTP delivery of the summary to ``email.to``, with ``Date`` and ``Message-ID``."""
+def build_email(result: Result, email: EmailSettings) -> EmailMessage:
+    """The summary as an e-mail, with ``Date`` and ``Message-ID``; text from data is shown
+    inert (no line breaks in the subject, controls shown in the body)."""
     msg = EmailMessage()
     word = "passed" if result.verdict.passed else "BREACHED"
     msg["Subject"] = text.header(f"[driftcli] drift check {word}: {_where(result.current)}")
@@ -273,6 +274,12 @@ def send_email(result: Result, email: EmailSettings, timeout: float) -> None:
     domain = email.sender.rpartition("@")[2].strip(" >") or "driftcli.invalid"
     msg["Message-ID"] = make_msgid(idstring="driftcli", domain=domain)  # no DNS lookup
     msg.set_content(email_body(result))
+    return msg
+
+
+def send_email(result: Result, email: EmailSettings, timeout: float) -> None:
+    """One SMTP delivery of the summary to ``email.to``."""
+    msg = build_email(result, email)
     password = os.environ.get(email.password_env)
     if email.username and not password:
         raise DeliveryError(f"username is set but ${email.password_env} is empty", retry=False)

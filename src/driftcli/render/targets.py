@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from driftcli.errors import OutputError
+from driftcli.errors import OutputError, UsageError
 from driftcli.render.writer import resolve
 from driftcli.text import terminal
 
@@ -79,6 +79,9 @@ def check(
     directories), the config file, saved profiles.
     """
     read: list[tuple[str, Path, tuple[int, int] | None, bool]] = []
+    for item in [*inputs, *(path for _, path in outputs if path)]:
+        if "\0" in os.fspath(item):  # no file system accepts one; Python raises ValueError
+            raise UsageError(f"{terminal(item)}: a path cannot contain a NUL character")
     for item in inputs:
         source = os.fspath(item)
         source_real = resolve(source)
