@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from rich import box
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -56,7 +57,7 @@ def make_console(file: IO[str], *, width: int | None = None) -> Console:
         file=file,
         highlight=False,
         no_color=plain(file),
-        color_system="auto" if tty else None,
+        color_system=None if plain(file) else "auto",  # plain: no escapes at all, not even bold
         width=width or _width(file),
         emoji=False,
         soft_wrap=not tty,
@@ -98,25 +99,75 @@ class Head:
     note: bool = False  # the note is cut with an ellipsis
 
 
-def _table(heads: Sequence[Head], plain_text: bool) -> Table:
-    table = Table(
-        box=box.ASCII2 if plain_text else box.SIMPLE_HEAD,
-        show_edge=not plain_text,
+def _cut(value: str, width: int) -> str:
+    """``value`` in at most ``width`` cells, ending in ``...`` when cut (plain ASCII)."""
+    if cell_len(value) <= width:
+        return value
+    return set_cell_size(value, max(width - 3, 0)).rstrip() + "..."
+
+
+def table(
+    heads: Sequence[Head],
+    rows: Sequence[Sequence[str]],
+    styles: Sequence[str],
+    *,
+    width: int,
+    plain_text: bool,
+    compact: bool = False,
+) -> Table:
+    """A table that fits ``width``: fixed columns at their natural width (never wrapped),
+    the name column folded when it must be, the note column cut with ``...``.
+
+    ``rows`` hold raw text from the data; every cell is made safe here (:func:`cell`).
+    The widths are computed here rather than left to rich, which would shrink every
+    column, numbers included, once a long note makes the table too wide. In the compact
+    layout a column with no value in any row (all ``-``) is left out.
+    """
+    rows = [[terminal(v) for v in r] for r in rows]
+    if compact:
+        keep = [
+            i
+            for i, h in enumerate(heads)
+            if h.wrap or h.note or any(r[i] not in ("-", "") for r in rows)
+        ]
+        heads = [heads[i] for i in keep]
+        rows = [[r[i] for i in keep] for r in rows]
+    boxed = not compact
+    t = Table(
+        box=(box.ASCII2 if plain_text else box.SIMPLE_HEAD) if boxed else None,
+        show_edge=boxed and not plain_text,
         pad_edge=False,
         collapse_padding=True,
+        padding=(0, 1),
     )
+    natural = [
+        max([cell_len(h.name), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(heads)
+    ]
+    gap = 3 if boxed else 1
+    overhead = gap * (len(heads) - 1) + (4 if t.show_edge else 0) + 1
+    fixed = sum(n for h, n in zip(heads, natural, strict=True) if not (h.wrap or h.note))
+    free = max(width - overhead - fixed, 0)
+    name_natural = sum(n for h, n in zip(heads, natural, strict=True) if h.wrap)
+    note_natural = sum(n for h, n in zip(heads, natural, strict=True) if h.note)
+    note_min = min(note_natural, 6)
+    name_width = max(min(name_natural, free - note_min), min(name_natural, 8))
+    note_width = max(min(note_natural, free - name_width), min(note_natural, 4))
     for h in heads:
         if h.note:
-            table.add_column(h.name, overflow="ellipsis", no_wrap=True, min_width=4, ratio=1)
+            t.add_column(h.name, overflow="ellipsis", no_wrap=True, width=note_width)
         elif h.wrap:
-            table.add_column(h.name, overflow="fold", min_width=8)
+            t.add_column(h.name, overflow="fold", width=name_width)
         else:
-            table.add_column(h.name, justify="right" if h.numeric else "left", no_wrap=True)
-    return table
+            t.add_column(h.name, justify="right" if h.numeric else "left", no_wrap=True)
+    notes = {i for i, h in enumerate(heads) if h.note}
+    for cells, style in zip(rows, styles, strict=True):
+        shown = [_cut(v, note_width) if i in notes else v for i, v in enumerate(cells)]
+        t.add_row(*(escape(v) for v in shown), style=style)
+    return t
 
 
 def column_rows(result: Result, compact: bool) -> tuple[list[Head], list[list[str]], list[str]]:
-    """Headings, cells (already safe for rich) and row styles of the column table."""
+    """Headings, cells (raw text: :func:`table` makes them safe) and row styles."""
     adjusted = any(c.p_value_adjusted is not None for c in result.columns)
     heads = [Head("column", wrap=True)]
     if not compact:
@@ -138,10 +189,10 @@ def column_rows(result: Result, compact: bool) -> tuple[list[Head], list[list[st
         sev = col.severity if col else "-"
         if compact and col and col.drift:
             drift = f"{drift} {sev}"
-        cells = [cell(name)]
+        cells = [name]
         if not compact:
-            cells.append(cell(col.kind) if col else "-")
-        cells += [cell(col.test or "-") if col else "-", fmt(col.statistic) if col else "-"]
+            cells.append(col.kind if col else "-")
+        cells += [col.test or "-" if col else "-", fmt(col.statistic) if col else "-"]
         p, adj = (fmt(col.p_value), fmt(col.p_value_adjusted)) if col else ("-", "-")
         if compact:
             cells.append(adj if adjusted else p)
@@ -150,8 +201,8 @@ def column_rows(result: Result, compact: bool) -> tuple[list[Head], list[list[st
             cells.append(fmt(col.threshold) if col else "-")
         cells.append(drift)
         if not compact:
-            cells.append(cell(sev))
-        cells.append(cell(note))
+            cells.append(sev)
+        cells.append(note)
         return cells
 
     rows: list[list[str]] = []
@@ -195,11 +246,17 @@ def _render(result: Result, console: Console, *, show_all: bool, plain_text: boo
     )
     compact = console.width < COMPACT_WIDTH
     heads, rows, styles = column_rows(result, compact)
-    table = _table(heads, plain_text)
     limit = len(rows) if show_all else DEFAULT_MAX_ROWS
-    for cells, style in zip(rows[:limit], styles[:limit], strict=True):
-        table.add_row(*cells, style=style)
-    console.print(table)
+    console.print(
+        table(
+            heads,
+            rows[:limit],
+            styles[:limit],
+            width=console.width,
+            plain_text=plain_text,
+            compact=compact,
+        )
+    )
     if len(rows) > limit:
         console.print(f"... +{len(rows) - limit} more rows (use --show-all to list every column)")
 
@@ -251,55 +308,42 @@ def render_model(result: Result, console: Console, tty: bool) -> None:
             heads = [Head("metric")]
             heads += [Head(h, numeric=True) for h in ("reference", "current", "change")]
             heads += [Head("threshold", numeric=True), Head("status")]
-            table = _table(heads + ([Head("note", note=True)] if notes else []), not tty)
+            if notes:
+                heads.append(Head("note", note=True))
+            cells: list[list[str]] = []
+            styles: list[str] = []
             for row in perf["metrics"]:
                 sign = {"higher": ">= ", "lower": "<= ", "zero": "|x| <= "}[row["direction"]]
                 threshold = "-" if row["threshold"] is None else sign + fmt(row["threshold"])
                 status = (
                     "BREACH" if row["breached"] else ("ok" if row["current"] is not None else "-")
                 )
-                table.add_row(
-                    *(
-                        cell(v)
-                        for v in (
-                            row["name"],
-                            fmt(row["reference"]),
-                            fmt(row["current"]),
-                            _change(row),
-                            threshold,
-                            status,
-                            *([row.get("note") or ""] if notes else []),
-                        )
-                    ),
-                    style="bold red" if row["breached"] else "",
-                )
-            console.print(table)
+                values = [row["name"], fmt(row["reference"]), fmt(row["current"]), _change(row)]
+                values += [threshold, status, *([row.get("note") or ""] if notes else [])]
+                cells.append(values)
+                styles.append("bold red" if row["breached"] else "")
+            console.print(table(heads, cells, styles, width=console.width, plain_text=not tty))
     drift_cols = (target or {}).get("columns", []) + (pred or {}).get("columns", [])
     if drift_cols:
         skips = any(col["skipped_reason"] for col in drift_cols)
         heads = [Head("model column", wrap=True), Head("role"), Head("test")]
         heads += [Head(h, numeric=True) for h in ("statistic", "p-value", "threshold")]
         heads.append(Head("drift"))
-        table = _table(heads + ([Head("note", note=True)] if skips else []), not tty)
+        if skips:
+            heads.append(Head("note", note=True))
+        model_cells: list[list[str]] = []
+        model_styles: list[str] = []
         for col in drift_cols:
             tested = col["skipped_reason"] is None
-            table.add_row(
-                *(
-                    cell(v)
-                    for v in (
-                        col["name"],
-                        col["role"],
-                        col["test"] or "-",
-                        fmt(col["statistic"]),
-                        fmt(col["p_value"]),
-                        fmt(col["threshold"]),
-                        "DRIFT" if col["drift"] else ("no" if tested else "skipped"),
-                        *([col["skipped_reason"] or ""] if skips else []),
-                    )
-                ),
-                style=SEVERITY_STYLE.get(col["severity"], "") if tested else "dim",
-            )
-        console.print(table)
+            values = [col["name"], col["role"], col["test"] or "-", fmt(col["statistic"])]
+            values += [fmt(col["p_value"]), fmt(col["threshold"])]
+            values.append("DRIFT" if col["drift"] else ("no" if tested else "skipped"))
+            values += [col["skipped_reason"] or ""] if skips else []
+            model_cells.append(values)
+            model_styles.append(SEVERITY_STYLE.get(col["severity"], "") if tested else "dim")
+        console.print(
+            table(heads, model_cells, model_styles, width=console.width, plain_text=not tty)
+        )
     if target and target.get("skipped_reason") and not perf:
         console.print(f"target drift skipped: {cell(target['skipped_reason'])}")
     conf = (pred or {}).get("confidence")
