@@ -617,6 +617,7 @@ def test_email_is_delivered_to_a_local_smtp_server(cli, inputs, smtp_server, tmp
     msg = message_from_bytes(raw)
     assert msg["Subject"].startswith("[driftcli] drift check BREACHED")
     assert "Drifted columns" in msg.get_payload()
+    assert msg["Date"] and msg["Message-ID"].endswith("@example.com>")  # RFC 5322 asks both
 
 
 def test_email_password_only_from_the_environment(result, smtp_server, monkeypatch, capsys):
