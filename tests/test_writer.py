@@ -7,6 +7,7 @@ import json
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -211,3 +212,28 @@ def test_the_cli_killed_at_random_moments_leaves_whole_outputs(tmp_path):
                     assert running == 0
             else:
                 assert text.endswith("</sub>\n")
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "directory"])
+def test_the_writer_itself_never_replaces_a_special_file(tmp_path, kind):
+    """The last line of defence, for writes that skip the path checks (``driftcli init``)."""
+    if kind == "device":
+        target = Path("/dev/null")
+    elif kind == "fifo":
+        target = tmp_path / "f"
+        os.mkfifo(target)
+    else:
+        target = tmp_path / "d"
+        target.mkdir()
+    before = os.stat(target)
+    with pytest.raises(OutputError, match="cannot write: it is a"):
+        writer.write_text(target, "x")
+    after = os.stat(target)
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert not _temps(target.parent) or target.parent == Path("/dev")
+
+
+def test_init_refuses_a_device(cli):
+    run = cli("init", "/dev/null", "--force")
+    assert run.code == 2 and "it is a device" in run.err
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

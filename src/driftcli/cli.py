@@ -104,7 +104,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
         task = bar.add_task("reading inputs", total=None)
 
         def update(done: int, total: int, name: str) -> None:
-            bar.update(task, completed=done, total=total, description=name)
+            bar.update(task, completed=done, total=total, description=console_view.cell(name))
 
         yield update
 
@@ -529,7 +529,7 @@ def init(
 ) -> int:
     """Write a commented starter driftcli.toml listing every setting with its default."""
     config_file.write_starter(Path(path), force=force)
-    print(f"wrote {path}")
+    print(f"wrote {text.terminal(path)}")
     return 0
 
 

@@ -11,30 +11,15 @@ inodes. ``-`` (stdout) is accepted only where the option supports it.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from driftcli.errors import OutputError, UsageError
-from driftcli.render.writer import resolve
+from driftcli.render.writer import kind_of, resolve
 from driftcli.text import terminal
 
 #: Options that may write to stdout with ``-``.
 STDOUT_OPTIONS = frozenset({"--json"})
-
-
-def _kind(mode: int) -> str | None:
-    """What a non-regular file is, in words; None for a regular file."""
-    for test, word in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISCHR, "a device"),
-        (stat.S_ISBLK, "a device"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return word
-    return None if stat.S_ISREG(mode) else "not a regular file"
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -59,7 +44,7 @@ def _check_place(option: str, given: str, real: Path) -> None:
         mode = None
     except OSError as err:
         raise OutputError(f"{option} {shown}: cannot write: {err.strerror or err}") from None
-    if mode is not None and (kind := _kind(mode)):
+    if mode is not None and (kind := kind_of(mode)):
         hint = "; use '-' for stdout" if option in STDOUT_OPTIONS and kind == "a device" else ""
         raise OutputError(f"{option} {shown}: cannot write: it is {kind}{via}{hint}")
     folder = real.parent

@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import signal
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +82,20 @@ def resolve(path: str | os.PathLike[str]) -> Path:
     return Path(os.path.realpath(os.fspath(path)))
 
 
+def kind_of(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words; None for a regular file."""
+    for test, word in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return word
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
 def _fail(target: Path, err: OSError) -> OutputError:
     return OutputError(f"{terminal(target)}: cannot write: {err.strerror or err}")
 
@@ -96,8 +111,13 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
     target = resolve(path)
     tmp = temp_name(target)
     try:
-        if target.is_dir():
-            raise IsADirectoryError(21, "is a directory")
+        existing: int | None = os.stat(target).st_mode
+    except OSError:
+        existing = None  # absent (or unreachable: the steps below say why)
+    kind = kind_of(existing) if existing is not None else None
+    if kind:  # never replace a device node, FIFO or socket, even as root
+        raise OutputError(f"{terminal(target)}: cannot write: it is {kind}")
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(target.parent, target.name)
         _PENDING.add(str(tmp))  # before it exists: a signal from here on removes it
