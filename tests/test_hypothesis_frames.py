@@ -258,3 +258,27 @@ def test_cli_exit_codes_and_outputs(
         assert data["verdict"]["exit_code"] == run.code
         if same:
             assert run.code == 0 and not any(c["drift"] for c in data["columns"])
+
+
+@given(cases)
+def test_saved_profile_path_equals_raw_path(case: Case) -> None:
+    """Profiling the reference, saving and loading it, then comparing: the same result as
+    comparing the raw frames (issue 9: the raw and the profile path agree)."""
+    import tempfile
+    from pathlib import Path
+
+    from driftcli import Profile, profile
+
+    ref, cur = build(case)
+    data = run_library(ref, cur)
+    if data is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ref.profile"
+        profile(ref, **small_ok()).save(path)
+        via = strict_loads(json_view.dumps(compare(Profile.load(path), cur, **small_ok())))
+    for d in (data, via):
+        d.pop("generated_at")
+        d["reference"].pop("path")
+        d["reference"].pop("format")
+    assert via == data

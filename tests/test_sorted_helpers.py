@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from driftcli.stattests.base import cdf_gaps, quantiles_sorted
+from driftcli.stattests.base import ColumnPair, quantiles_sorted
 
 QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
 
@@ -32,24 +32,17 @@ def test_quantiles_sorted_is_numpy_quantile(seed: int) -> None:
             assert got.tolist() == want.tolist()  # identical, not merely close
 
 
-def _cdf_gaps_by_search(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The textbook way: sort the pooled values, binary-search each CDF."""
-    pooled = np.sort(np.concatenate([u, v]), kind="stable")
-    fu = np.searchsorted(u, pooled[:-1], side="right") / u.size
-    fv = np.searchsorted(v, pooled[:-1], side="right") / v.size
-    return fu - fv, np.diff(pooled)
-
-
 @pytest.mark.parametrize("seed", range(30))
-def test_cdf_gaps_match_the_pooled_search(seed: int) -> None:
+def test_pooled_cdfs_match_the_pooled_search(seed: int) -> None:
+    """The pair's CDFs at the pooled distinct values equal a binary search of each raw side."""
     rng = np.random.default_rng(seed)
     n, m = (int(k) for k in rng.integers(1, 400, 2))
     u, v = _sample(rng, n, seed % 3), _sample(rng, m, (seed + 1) % 3)
-    gaps, widths = cdf_gaps(u, v)
-    want_gaps, want_widths = _cdf_gaps_by_search(u, v)
-    assert np.array_equal(widths, want_widths)
-    moving = widths != 0  # within ties only the last gap is defined; the rest have no width
-    assert np.array_equal(gaps[moving], want_gaps[moving])
-    w1 = float(np.sum(np.abs(gaps) * widths))
-    assert w1 == float(np.sum(np.abs(want_gaps) * want_widths))
+    pooled = ColumnPair.numeric(u, v).pooled
+    want = np.unique(np.concatenate([u, v]))
+    assert np.array_equal(pooled.values, want)
+    assert np.array_equal(pooled.ref_cdf, np.searchsorted(u, want, side="right") / n)
+    assert np.array_equal(pooled.cur_cdf, np.searchsorted(v, want, side="right") / m)
+    assert np.array_equal(pooled.widths, np.diff(want))
+    w1 = float(np.dot(np.abs(pooled.ref_cdf - pooled.cur_cdf)[:-1], pooled.widths))
     assert w1 == pytest.approx(stats.wasserstein_distance(u, v), rel=1e-9, abs=1e-12)

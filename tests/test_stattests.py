@@ -27,8 +27,6 @@ from scipy.spatial import distance
 
 from driftcli.stattests import REGISTRY, ColumnPair, Kind, Output, StatTest
 from driftcli.stattests.base import EPSILON, histogram_sorted, sturges_edges
-from driftcli.stattests.energy import energy_distance_sorted
-from driftcli.stattests.wasserstein import wasserstein_sorted
 
 RTOL = 1e-9
 ATOL_DISTANCE = 1e-12
@@ -132,11 +130,23 @@ def ref_norm(ref: np.ndarray) -> float:
     return max(float(np.std(ref)), 1e-3)
 
 
+def reference_bins(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts per bin: numpy's Sturges edges over the reference alone, plus open outer bins
+    (below the reference minimum, above its maximum) kept only where a side has values."""
+    edges = np.histogram_bin_edges(ref, bins="sturges")
+    out = []
+    for x in (ref, cur):
+        inner = np.histogram(x, bins=edges)[0]
+        out.append(np.concatenate([[np.sum(x < edges[0])], inner, [np.sum(x > edges[-1])]]))
+    p, q = out
+    keep = np.ones(p.size, bool)
+    keep[0], keep[-1] = p[0] + q[0] > 0, p[-1] + q[-1] > 0
+    return p[keep], q[keep]
+
+
 def numpy_histogram_shares(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shares per bin with numpy's own Sturges edges over both sides."""
-    edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
-    p = np.histogram(ref, bins=edges)[0].astype(float)
-    q = np.histogram(cur, bins=edges)[0].astype(float)
+    """Shares per bin on the reference-fixed bins."""
+    p, q = (a.astype(float) for a in reference_bins(ref, cur))
     return p / p.sum(), q / q.sum()
 
 
@@ -177,7 +187,7 @@ def psi_reference(kind: Kind, ref: Any, cur: Any) -> Ref:
         q = np.bincount(np.digitize(cur, cuts), minlength=cuts.size + 1) / len(cur)
     else:
         p, q = category_shares(ref, cur)
-    p, q = eps(p), eps(q)
+    p, q = np.maximum(p, 1e-4), np.maximum(q, 1e-4)  # shares floored at 1e-4
     return float(np.sum((q - p) * np.log(q / p))), None
 
 
@@ -269,24 +279,25 @@ SPECS: dict[str, Spec] = {
     "wasserstein": Spec(
         lambda k, r, c: (stats.wasserstein_distance(r, c) / ref_norm(r), None),
         "none",
-        raw_distance=wasserstein_sorted,
+        raw_distance=lambda u, v: float(stats.wasserstein_distance(u, v)),
     ),
     "energy": Spec(
         # energy distance has units of sqrt(x): on both samples divided by the norm
         lambda k, r, c: (stats.energy_distance(r / ref_norm(r), c / ref_norm(r)), None),
         "none",
-        raw_distance=energy_distance_sorted,
+        raw_distance=lambda u, v: float(stats.energy_distance(u, v)),
     ),
+    # symmetric on categories; numeric bins are fixed by the reference, so not there
     "jensenshannon": Spec(
         lambda k, r, c: (float(distance.jensenshannon(*shares(k, r, c))), None),
-        "symmetric",
+        "none",
     ),
     "kl_div": Spec(
         lambda k, r, c: (float(stats.entropy(*map(eps, shares(k, r, c)))), None),
         "none",
     ),
     "psi": Spec(psi_reference, "none"),  # symmetric on categories, not on reference deciles
-    "hellinger": Spec(hellinger_reference, "symmetric"),
+    "hellinger": Spec(hellinger_reference, "none"),  # as jensenshannon
     "chisquare": Spec(chisquare_reference, "symmetric"),
     "z": Spec(z_reference, "antisymmetric"),
     "fisher_exact": Spec(
@@ -362,7 +373,7 @@ def test_sturges_bins_equal_numpys(seed: int) -> None:
     r, c = numeric_samples(seed)
     both = np.concatenate([r, c])
     pair = ColumnPair.numeric(r, c)
-    np.testing.assert_array_equal(pair.hist_edges, np.histogram_bin_edges(both, bins="sturges"))
+    np.testing.assert_array_equal(pair.hist_edges, np.histogram_bin_edges(r, bins="sturges"))
     np.testing.assert_array_equal(
         sturges_edges(float(both.min()), float(both.max()), both.size),
         np.histogram_bin_edges(both, bins="sturges"),
@@ -370,10 +381,11 @@ def test_sturges_bins_equal_numpys(seed: int) -> None:
     # numpy's uniform-bin fast path, and its searchsorted path on explicit edges
     edges = pair.hist_edges
     np.testing.assert_array_equal(
-        histogram_sorted(np.sort(both), edges), np.histogram(both, bins="sturges")[0]
+        histogram_sorted(np.sort(r), edges), np.histogram(r, bins="sturges")[0]
     )
-    np.testing.assert_array_equal(pair.ref_counts, np.histogram(r, bins=edges)[0])
-    np.testing.assert_array_equal(pair.cur_counts, np.histogram(c, bins=edges)[0])
+    want_r, want_c = reference_bins(r, c)
+    np.testing.assert_array_equal(pair.ref_counts, want_r)
+    np.testing.assert_array_equal(pair.cur_counts, want_c)
 
 
 def test_histogram_edge_rules() -> None:
@@ -492,11 +504,12 @@ def test_normalized_distances_are_not_symmetric(name: str) -> None:
     assert a == pytest.approx(3 * b if name == "wasserstein" else math.sqrt(3) * b)
 
 
-def test_psi_is_symmetric_on_categories() -> None:
+@pytest.mark.parametrize("name", ["psi", "jensenshannon", "hellinger"])
+def test_binned_distances_are_symmetric_on_categories(name: str) -> None:
     for seed in range(40):
         r, c = categorical_samples(seed)
-        a = REGISTRY["psi"].run(ColumnPair.categorical(r, c)).statistic
-        b = REGISTRY["psi"].run(ColumnPair.categorical(c, r)).statistic
+        a = REGISTRY[name].run(ColumnPair.categorical(r, c)).statistic
+        b = REGISTRY[name].run(ColumnPair.categorical(c, r)).statistic
         assert b == pytest.approx(a, rel=RTOL, abs=1e-15)
 
 
@@ -574,7 +587,10 @@ def test_t_test_variance_underflow() -> None:
 
 
 def test_t_test_constant_sides_that_differ() -> None:
+    """t = ±inf with the sign of mean_ref - mean_cur, as scipy's t would have."""
     out = REGISTRY["t_test"].run(ColumnPair.numeric([1.0] * 5, [2.0] * 5))
+    assert out.p_value == 0.0 and out.statistic == -math.inf
+    out = REGISTRY["t_test"].run(ColumnPair.numeric([2.0] * 5, [1.0] * 5))
     assert out.p_value == 0.0 and out.statistic == math.inf
 
 

@@ -1,47 +1,136 @@
-"""The library entry point: :func:`compare` reads, aligns, tests and gates; it prints nothing."""
+"""The library entry points: :func:`profile` summarizes one side, :func:`compare` compares two
+sides (data or profiles) and gates the outcome. Nothing here prints."""
 
 from __future__ import annotations
 
 import os
-import warnings
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from driftcli import __version__, correction, io
-from driftcli.columns import Typed, families_compatible, family, infer_kind
-from driftcli.drift import analyze_column, dataset_drift, skipped
-from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
-from driftcli.gate import decide
+import pyarrow as pa
+
+from driftcli import io
+from driftcli.compare import Progress, check_named_columns, compare_profiles
+from driftcli.errors import InputError
 from driftcli.performance import ModelQuality, role_columns
-from driftcli.performance import evaluate as evaluate_model
-from driftcli.result import ColumnResult, DatasetDrift, DatasetInfo, Result, SchemaChanges, Verdict
+from driftcli.performance import evaluate as evaluate_tables
+from driftcli.profile import Profile, build
+from driftcli.profile.store import is_profile
+from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
-from driftcli.stattests.base import Kind
 
-#: ``progress(done, total, column)`` is called after each column is analyzed.
-Progress = Callable[[int, int, str], None]
-
-
-def _check_named_columns(settings: Settings, known: set[str]) -> None:
-    for option in ("columns", "ignore", "categorical", "numerical"):
-        for name in getattr(settings, option):
-            if name not in known:
-                where = settings.where(option)
-                error = ConfigError if option in settings.sources else UsageError
-                raise error(f"{where}: unknown column {name!r} (in neither input)")
-    for name, ov in settings.column_overrides.items():
-        if name not in known:
-            where = f"{ov.source}: " if ov.source else ""
-            raise ConfigError(f'{where}[columns."{name}"]: unknown column (in neither input)')
+#: Rows per record batch when streaming a side into its profile.
+BATCH_ROWS = 131_072
 
 
-def _info(loaded: io.Loaded) -> DatasetInfo:
-    t = loaded.table
-    return DatasetInfo(
-        path=loaded.path, rows=t.num_rows, columns=t.num_columns, format=loaded.format
+class _RoleRows:
+    """The role columns' rows of one side, for model quality (bounded by those columns)."""
+
+    def __init__(self) -> None:
+        self.batches: list[pa.RecordBatch] = []
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        self.batches.append(batch)
+
+    def merge(self, other: _RoleRows) -> _RoleRows:
+        out = _RoleRows()
+        out.batches = self.batches + other.batches
+        return out
+
+    def table(self, schema: pa.Schema) -> pa.Table:
+        return pa.Table.from_batches(self.batches, schema=schema)
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        raise InputError("saving model columns in a profile is not supported yet")
+
+
+class _Opened:
+    """A side's data, opened: its schema, and batches of the columns asked for."""
+
+    def __init__(self, data: Any, role: str, settings: Settings) -> None:
+        loaded = io.load(data, role=role, delimiter=settings.delimiter, encoding=settings.encoding)
+        self.table = loaded.table
+        self.schema = loaded.table.schema
+        self.path = loaded.path
+        self.format = loaded.format
+        self.num_rows: int | None = loaded.table.num_rows
+
+    def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        return iter(self.table.select(columns).to_batches(max_chunksize=BATCH_ROWS))
+
+
+def wanted_columns(names: list[str], settings: Settings) -> list[str]:
+    """The columns a profile needs: the selection without the ignored ones, plus model roles."""
+    roles = role_columns(settings)
+    keep = set(settings.columns) if settings.columns else None
+    ignored = set(settings.ignore) | {n for n, ov in settings.column_overrides.items() if ov.ignore}
+    return [n for n in names if n in roles or ((keep is None or n in keep) and n not in ignored)]
+
+
+def _is_profile_path(data: Any) -> bool:
+    return isinstance(data, str | os.PathLike) and is_profile(data)
+
+
+def profile(
+    data: Any,
+    settings: Settings | None = None,
+    *,
+    role: str = "reference",
+    progress: Progress | None = None,
+    **options: Any,
+) -> Profile:
+    """Summarize one dataset (a path, DataFrame or Arrow table) column by column.
+
+    ``options`` are :class:`Settings` fields; those that shape a profile are the column
+    selection (``columns``, ``ignore``), the forced kinds, the CSV options, the model roles
+    and ``exact_limit``. A profile file or :class:`Profile` is returned as it is.
+    """
+    settings = (settings or Settings()).updated(**options).validate()
+    if isinstance(data, Profile):
+        return data
+    if _is_profile_path(data):
+        return Profile.load(data)
+    return _build(_Opened(data, role, settings), role, settings, progress)
+
+
+def _build(opened: _Opened, role: str, settings: Settings, progress: Progress | None) -> Profile:
+    names = wanted_columns(opened.schema.names, settings)
+    schema = pa.schema([opened.schema.field(n) for n in names])
+    batches, path, fmt, total = opened.batches(names), opened.path, opened.format, opened.num_rows
+    roles = [c for c in role_columns(settings) if c in schema.names]
+    model = _RoleRows() if roles else None
+
+    def tick(done: int, total_rows: int | None) -> None:
+        if progress is not None:
+            progress(done, total_rows, f"profiling {role}")
+
+    prof = build(
+        batches,
+        schema,
+        role=role,
+        path=path,
+        fmt=fmt,
+        numerical=[n for n in settings.numerical if n in schema.names],
+        exact_limit=settings.exact_limit,
+        model=model,
+        model_columns=roles,
+        total_rows=total,
+        progress=tick,
     )
+    if model is not None:
+        prof.options["model_schema"] = pa.schema([schema.field(c) for c in roles])
+    return prof
+
+
+def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQuality:
+    tables = []
+    for side in (ref, cur):
+        if isinstance(side.model, _RoleRows):
+            tables.append(side.model.table(side.options["model_schema"]))
+        else:
+            tables.append(pa.table({}))
+    return evaluate_tables(tables[0], tables[1], settings)
 
 
 def compare(
@@ -52,190 +141,47 @@ def compare(
     progress: Progress | None = None,
     **options: Any,
 ) -> Result:
-    """Compare two datasets column by column and gate the outcome.
+    """Compare two datasets or profiles column by column and gate the outcome.
 
-    ``reference`` and ``current`` are file paths (CSV, ``.csv.gz``, Parquet or a directory of
-    Parquet files), pandas DataFrames or pyarrow Tables. ``options`` are :class:`Settings`
-    fields (``stattest="psi"``, ``fail_on=["column"]``, ...). Raises a :class:`DriftcliError`
+    ``reference`` and ``current`` are file paths (CSV, ``.csv.gz``, Parquet, a directory of
+    Parquet files, or a saved profile, recognized by its content), pandas DataFrames, pyarrow
+    Tables or :class:`Profile` objects. ``options`` are :class:`Settings` fields
+    (``stattest="psi"``, ``fail_on=["column"]``, ...). Raises a :class:`DriftcliError`
     (exit code 2 on the command line) when the check cannot run.
     """
     settings = (settings or Settings()).updated(**options).validate()
-    ref = io.load(
-        reference, role="reference", delimiter=settings.delimiter, encoding=settings.encoding
+    sides: list[Profile | _Opened] = []
+    for data, role in ((reference, "reference"), (current, "current")):
+        if isinstance(data, Profile):
+            sides.append(data)
+        elif _is_profile_path(data):
+            sides.append(Profile.load(data))
+        else:
+            sides.append(_Opened(data, role, settings))
+    names = [set(s.column_names if isinstance(s, Profile) else s.schema.names) for s in sides]
+    for side, role in zip(sides, ("reference", "current"), strict=True):
+        if not isinstance(side, Profile) and not side.schema.names:
+            raise InputError(f"{side.path or f'{role} {side.format} input'}: no columns")
+    check_named_columns(settings, names[0] | names[1])
+    if not role_columns(settings) and not (
+        set(wanted_columns(sorted(names[0]), settings)) & names[1]
+    ):
+        ref_where = sides[0].path or "reference"
+        cur_where = sides[1].path or "current"
+        raise InputError(f"no shared columns to compare between {ref_where} and {cur_where}")
+    ref, cur = (
+        s if isinstance(s, Profile) else _build(s, role, settings, progress)
+        for s, role in zip(sides, ("reference", "current"), strict=True)
     )
-    cur = io.load(current, role="current", delimiter=settings.delimiter, encoding=settings.encoding)
-    for role, loaded in (("reference", ref), ("current", cur)):
-        where = loaded.path or f"{role} {loaded.format} input"
-        if loaded.table.num_columns == 0:
-            raise InputError(f"{where}: no columns")
-        if loaded.table.num_rows == 0:
-            raise InputError(f"{where}: no rows (header only)")
-
-    ref_names = ref.table.column_names
-    cur_names = cur.table.column_names
-    _check_named_columns(settings, set(ref_names) | set(cur_names))
-    wanted = set(settings.columns) if settings.columns else None
-    overrides = settings.column_overrides
-    ignored = set(settings.ignore) | {n for n, ov in overrides.items() if ov.ignore}
-    ignored |= role_columns(settings)  # target/prediction/proba: checked apart from features
-
-    def keep(name: str) -> bool:
-        return (wanted is None or name in wanted) and name not in ignored
-
-    cur_set, ref_set = set(cur_names), set(ref_names)
-    shared = [n for n in ref_names if n in cur_set and keep(n)]
-    schema = SchemaChanges(
-        missing_in_current=[n for n in ref_names if n not in cur_set and keep(n)],
-        new_in_current=[n for n in cur_names if n not in ref_set and keep(n)],
-    )
-    if not shared and not role_columns(settings):  # model columns alone are a check
-        raise InputError(
-            f"no shared columns to compare between {ref.path or 'reference'} "
-            f"and {cur.path or 'current'}"
-        )
-
-    too_few = _too_few_rows(settings, ref, cur)
-    if too_few is not None:
-        return _not_checked(settings, ref, cur, shared, schema, too_few)
-
-    model = evaluate_model(ref.table, cur.table, settings)
-    type_changes: dict[str, dict[str, str]] = {}
-
-    def run(name: str) -> ColumnResult:
-        rc, cc = ref.table.column(name), cur.table.column(name)
-        rf, cf = family(rc.type), family(cc.type)
-        ov = overrides.get(name)
-        kind = ov.kind if ov else None
-        forced_cat = name in settings.categorical or kind == "categorical"
-        forced_num = name in settings.numerical or kind == "numeric"
-        if not (forced_cat or forced_num) and not families_compatible(rf, cf):
-            type_changes[name] = {"column": name, "reference": rf, "current": cf}
-            typed = Typed(Kind.UNSUPPORTED, f"type changed: {rf} in reference, {cf} in current")
-            return skipped(name, typed, {"rows": len(rc)}, {"rows": len(cc)})
-        typed = infer_kind(
-            name,
-            rc,
-            cc,
-            categorical=forced_cat,
-            numerical=forced_num,
-            max_int_categories=settings.max_int_categories,
-            id_unique_share=settings.id_unique_share,
-        )
-        col = analyze_column(
-            name,
-            typed,
-            rc,
-            cc,
-            settings,
-            forced_test=ov.test if ov else None,
-            forced_threshold=ov.threshold if ov else None,
-        )
-        if ov and ov.test and col.tested and col.test != ov.test:
-            where = f"{ov.source}: " if ov.source else ""
-            raise ConfigError(
-                f'{where}[columns."{name}"]: test {ov.test!r} does not apply to '
-                f"this {col.kind} column"
-            )
-        return col
-
-    columns: list[ColumnResult] = []
-    workers = max(1, min(len(shared), os.cpu_count() or 1))
-    # scipy warns when anderson's tabulated p-value is capped; filters are process-wide and
-    # not thread-safe, so they are set once here rather than inside the worker threads.
-    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=workers) as pool:
-        warnings.filterwarnings("ignore", message=r"p-value (capped|floored)")
-        for i, col in enumerate(pool.map(run, shared), start=1):
-            columns.append(col)
-            if progress is not None:
-                progress(i, len(shared), col.name)
-
-    schema.type_changed = [type_changes[n] for n in shared if n in type_changes]
-    if not any(c.tested for c in columns) and _model_checks(model) == 0:
-        why = [f"{c.name}: {c.skipped_reason}" for c in columns[:3]]
-        if model.performance and model.performance.get("skipped_reason"):
-            why.append(f"performance: {model.performance['skipped_reason']}")
-        raise DriftcliError(f"nothing could be tested ({'; '.join(why) or 'no column to compare'})")
-    if settings.stattest and not any(c.test == settings.stattest for c in columns):
-        raise UsageError(
-            f"{settings.where('stattest')} {settings.stattest} applies to none of the "
-            "compared columns"
-        )
-    correction.apply(columns, settings.correction)
-
-    result = _result(settings, ref, cur, columns, schema)
-    result.performance = model.performance
-    result.target_drift = model.target_drift
-    result.prediction_drift = model.prediction_drift
-    result.verdict = decide(result, settings.fail_on)
-    return result
+    return compare_profiles(ref, cur, settings, evaluate_model=_evaluate_model, progress=progress)
 
 
-def _model_checks(model: ModelQuality) -> int:
-    """How many model checks actually ran: metrics with a current value, tested model
-    columns, and the confidence check. Zero means the model columns checked nothing."""
-    checks = 0
-    perf = model.performance
-    if perf and not perf.get("skipped_reason"):
-        checks += sum(m.get("current") is not None for m in perf.get("metrics", []))
-    for section in (model.target_drift, model.prediction_drift):
-        if section:
-            checks += sum(c.get("skipped_reason") is None for c in section.get("columns", []))
-            checks += bool(section.get("confidence"))
-    return checks
+def merge(profiles: list[Any]) -> Profile:
+    """Merge several profiles (objects or files) of the same columns into one."""
+    loaded = [p if isinstance(p, Profile) else Profile.load(Path(p)) for p in profiles]
+    if not loaded:
+        raise InputError("nothing to merge")
+    return loaded[0].merge(*loaded[1:])
 
 
-def _result(
-    settings: Settings,
-    ref: io.Loaded,
-    cur: io.Loaded,
-    columns: list[ColumnResult],
-    schema: SchemaChanges,
-    verdict: Verdict | None = None,
-) -> Result:
-    """The result object, stamped with the version and the one time-dependent field."""
-    return Result(
-        reference=_info(ref),
-        current=_info(cur),
-        columns=columns,
-        dataset_drift=dataset_drift(columns, settings.drift_share),
-        schema_changes=schema,
-        verdict=verdict or Verdict(passed=True, exit_code=0, reasons=[]),
-        settings=settings.to_dict(),
-        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        driftcli_version=__version__,
-    )
-
-
-def _too_few_rows(settings: Settings, ref: io.Loaded, cur: io.Loaded) -> str | None:
-    """Why the inputs are too small for ``min_rows``, or None when they are large enough."""
-    for role, loaded in (("reference", ref), ("current", cur)):
-        rows = loaded.table.num_rows
-        if rows < settings.min_rows:
-            where = loaded.path or f"{role} input"
-            return f"{role} ({where}) has {rows:,} rows, fewer than min_rows = {settings.min_rows}"
-    return None
-
-
-def _not_checked(
-    settings: Settings,
-    ref: io.Loaded,
-    cur: io.Loaded,
-    shared: list[str],
-    schema: SchemaChanges,
-    why: str,
-) -> Result:
-    """Below ``min_rows``: an error, or (``min_rows_action = "pass"``) a passing, empty result."""
-    if settings.min_rows_action != "pass":
-        raise InputError(
-            f'{why}; the check cannot run (lower min_rows, or set min_rows_action = "pass")'
-        )
-    columns = [
-        skipped(n, Typed(Kind.UNSUPPORTED, "not checked: too few rows"), {}, {}) for n in shared
-    ]
-    verdict = Verdict(
-        passed=True, exit_code=0, reasons=[f"not checked: {why} (min_rows_action = pass)"]
-    )
-    return _result(settings, ref, cur, columns, schema, verdict)
-
-
-__all__ = ["DatasetDrift", "Progress", "compare"]
+__all__ = ["DatasetDrift", "Progress", "compare", "merge", "profile", "wanted_columns"]

@@ -84,7 +84,7 @@ ListOpt = list[str] | None
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+def _progress(enabled: bool) -> Iterator[Callable[[int, int | None, str], None] | None]:
     """A rich progress bar on stderr when it is a terminal; otherwise no callback."""
     if not enabled or not sys.stderr.isatty():
         yield None
@@ -103,7 +103,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
     ) as bar:
         task = bar.add_task("reading inputs", total=None)
 
-        def update(done: int, total: int, name: str) -> None:
+        def update(done: int, total: int | None, name: str) -> None:
             bar.update(task, completed=done, total=total, description=console_view.cell(name))
 
         yield update
@@ -250,6 +250,14 @@ def compare(
         int | None,
         typer.Option("--min-rows", help="Fewest rows each side needs, else exit 2. [default: 100]"),
     ] = None,
+    exact_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--exact-limit",
+            help="Distinct values a numeric column keeps exactly; beyond, a summary with "
+            "stated error bounds. [default: 100000]",
+        ),
+    ] = None,
     config_path: Annotated[
         str | None,
         typer.Option(
@@ -340,6 +348,7 @@ def compare(
     options |= collect_options(
         correction=correction,
         min_rows=min_rows,
+        exact_limit=exact_limit,
         json=json_path,
         html=html_path,
         junit=junit,
@@ -546,6 +555,99 @@ def report(
 
     targets.check([("--html", html_path)], [result_json])
     html_view.write(html_view.load_result(result_json), html_path)
+    return 0
+
+
+@app.command("profile")
+def profile_command(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Data to profile (.csv, .csv.gz, .parquet, a Parquet directory), or with "
+            "--merge the profile files to merge.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[str, typer.Option("--output", "-o", help="Write the profile to this path.")],
+    merge_inputs: Annotated[
+        bool, typer.Option("--merge", help="Merge the given profiles into one.")
+    ] = False,
+    columns: Annotated[
+        ListOpt, typer.Option("--columns", help="Profile only these columns.")
+    ] = None,
+    ignore: Annotated[ListOpt, typer.Option("--ignore", help="Leave these columns out.")] = None,
+    numerical: Annotated[
+        ListOpt, typer.Option("--numerical", help="Profile these text columns as numbers.")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="CSV delimiter. [default: ,]")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="CSV encoding. [default: utf8]")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Target column (model quality).")
+    ] = None,
+    prediction: Annotated[
+        str | None, typer.Option("--prediction", help="Prediction column (model quality).")
+    ] = None,
+    proba: Annotated[
+        ListOpt, typer.Option("--proba", help="Probability column(s) (model quality).")
+    ] = None,
+    exact_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--exact-limit",
+            help="Distinct values a numeric column keeps exactly. [default: 100000]",
+        ),
+    ] = None,
+    config_path: Annotated[
+        str | None, typer.Option("--config", help="Config file (as for compare).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> int:
+    """Summarize a dataset into a profile file, or merge profiles (--merge); a saved
+    reference profile makes every later compare faster."""
+    from driftcli import api
+    from driftcli.profile.store import is_profile
+
+    options = collect_options(
+        columns=columns,
+        ignore=ignore,
+        numerical=numerical,
+        delimiter=delimiter,
+        encoding=encoding,
+        target=target,
+        prediction=prediction,
+        proba=proba,
+        exact_limit=exact_limit,
+    )
+    run = config_file.resolve(options, config_path)
+    target_path = Path(output)
+    for given in inputs:
+        if Path(given).exists() and Path(given).resolve() == target_path.resolve():
+            raise UsageError(f"--output {output}: is also an input; choose another path")
+    if merge_inputs:
+        for given in inputs:
+            if not is_profile(given):
+                raise UsageError(f"--merge: {given} is not a driftcli profile")
+        prof = api.merge(inputs)
+    else:
+        if len(inputs) != 1:
+            raise UsageError("profile takes one INPUT (use --merge to combine profiles)")
+        with _progress(not quiet) as progress:
+            prof = api.profile(inputs[0], run.settings, progress=progress)
+    prof.save(target_path)
+    if not quiet:
+        summarized = sum(
+            1 for c in prof.columns.values() if c.numeric is not None and not c.numeric.exact
+        )
+        size = target_path.stat().st_size
+        print(
+            f"profiled {prof.rows:,} rows x {len(prof.columns)} columns "
+            f"({summarized} summarized beyond the exact limit) -> {output} ({size:,} bytes)"
+        )
     return 0
 
 

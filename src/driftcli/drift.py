@@ -1,22 +1,29 @@
 """Per-column drift: automatic test choice, statistics per side, severity, and the
-dataset drift share. Works on Arrow columns; knows nothing of files or rendering."""
+dataset drift share. Reads column profiles; knows nothing of files or rendering."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from driftcli import stattests
-from driftcli.columns import NumericSide, Typed, category_counts, numeric_side
+from driftcli.columns import Typed, profile_array
 from driftcli.errors import UsageError
+from driftcli.profile.categorical import CategoryCounts
+from driftcli.profile.column import ColumnProfile
+from driftcli.profile.numeric import NumericSummary
 from driftcli.result import ColumnResult, DatasetDrift
 from driftcli.settings import Settings
-from driftcli.stattests.base import ColumnPair, Kind, Output, StatTest, quantiles_sorted
+from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest, weighted_quantiles
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 SEVERITIES = ("none", "low", "medium", "high")
+#: The distance each kind falls back to when a p-value test cannot decide from a summary.
+EFFECT_TEST = {Kind.NUMERIC: "wasserstein", Kind.CATEGORICAL: "jensenshannon"}
 
 
 def choose_test(pair: ColumnPair, settings: Settings, forced: str | None = None) -> StatTest:
@@ -56,42 +63,69 @@ def severity(output: Output, value: float | None, threshold: float) -> str:
     return SEVERITIES[passed]
 
 
-def _numeric_stats(side: NumericSide, rows: int) -> dict[str, Any]:
-    v = side.values
+def _numeric_stats(side: NumericSummary, rows: int) -> dict[str, Any]:
+    m = side.moments
     out: dict[str, Any] = {
         "rows": rows,
         "missing": side.missing,
         "infinite": side.infinite,
         "missing_share": (side.missing + side.infinite) / rows if rows else None,
-        "distinct": int(1 + np.count_nonzero(v[1:] != v[:-1])) if v.size else 0,
+        "distinct": int(side.points.values.size) if side.exact else None,
     }
-    if v.size:
-        qs = quantiles_sorted(v, QUANTILES)
+    if not side.exact:
+        out["approximate"] = True
+        out["quantile_rank_error"] = side.rank_error_share
+    if m.n:
+        qs = weighted_quantiles(side.points, QUANTILES)
         out.update(
-            min=float(v[0]),
-            max=float(v[-1]),
-            mean=float(v.mean()),
-            std=float(v.std(ddof=1)) if v.size > 1 else 0.0,
+            min=m.min,
+            max=m.max,
+            mean=m.mean,
+            std=m.std,
             quantiles={f"{q:g}": float(x) for q, x in zip(QUANTILES, qs, strict=True)},
         )
     return out
 
 
-def _categorical_stats(
-    counts: dict[str, int], other: dict[str, int], missing: int, rows: int, top: int
-) -> dict[str, Any]:
-    valid = sum(counts.values())
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    unseen = sorted((k for k in counts if k not in other), key=lambda k: (-counts[k], k))
-    return {
-        "rows": rows,
-        "missing": missing,
-        "missing_share": missing / rows if rows else None,
-        "distinct": len(counts),
-        "top": [{"value": k, "count": n, "share": n / valid} for k, n in ranked[:top]],
-        "unseen_in_other": unseen[:top],
-        "unseen_in_other_count": len(unseen),
-    }
+def _top(labels: pa.Array, counts: np.ndarray[Any, Any], rank: np.ndarray[Any, Any], k: int) -> Any:
+    """Indices of the ``k`` largest counts, ties broken by label."""
+    order = np.lexsort((rank, -counts))
+    return order[:k]
+
+
+def _categorical_sides(
+    pair: ColumnPair, ref: CategoryCounts, cur: CategoryCounts, top: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    labels = pa.array(pair.labels, pa.large_string())
+    rank = np.empty(len(labels), np.int64)
+    rank[np.asarray(pc.sort_indices(labels))] = np.arange(len(labels))
+    out = []
+    for mine, other, side in (
+        (pair.ref_counts, pair.cur_counts, ref),
+        (pair.cur_counts, pair.ref_counts, cur),
+    ):
+        valid = int(mine.sum())
+        present = mine > 0
+        idx = np.flatnonzero(present)
+        best = idx[_top(labels, mine[idx], rank[idx], top)]
+        unseen = np.flatnonzero(present & (other == 0))
+        unseen_top = unseen[_top(labels, mine[unseen], rank[unseen], top)]
+        rows = valid + side.missing
+        out.append(
+            {
+                "rows": rows,
+                "missing": side.missing,
+                "missing_share": side.missing / rows if rows else None,
+                "distinct": int(present.sum()),
+                "top": [
+                    {"value": pair.labels[i], "count": int(mine[i]), "share": mine[i] / valid}
+                    for i in best
+                ],
+                "unseen_in_other": [pair.labels[i] for i in unseen_top],
+                "unseen_in_other_count": int(unseen.size),
+            }
+        )
+    return out[0], out[1]
 
 
 def _category_table(pair: ColumnPair, top: int) -> dict[str, Any]:
@@ -128,30 +162,43 @@ def skipped(
     )
 
 
-def analyze_column(
+def _threshold(
+    test: StatTest, name: str, settings: Settings, forced: float | None, *, own: bool = False
+) -> float:
+    threshold = forced or settings.threshold or test.default_threshold
+    if own:
+        threshold = test.default_threshold
+    if test.output is Output.P_VALUE and threshold >= 1:
+        source = "threshold" if forced else settings.where("threshold")
+        raise UsageError(
+            f"{source} {threshold:g} is not a significance level for column {name!r} "
+            f"({test.name} gives a p-value); use a value below 1, or a distance --stattest"
+        )
+    return threshold
+
+
+def analyze_profiles(
     name: str,
     typed: Typed,
-    ref: pa.ChunkedArray,
-    cur: pa.ChunkedArray,
+    ref: ColumnProfile,
+    cur: ColumnProfile,
     settings: Settings,
     *,
     forced_test: str | None = None,
     forced_threshold: float | None = None,
 ) -> ColumnResult:
-    """Clean a shared column once, test it, and describe both sides."""
-    basic = {"rows": len(ref)}, {"rows": len(cur)}
+    """Test one shared column from its two profiles, and describe both sides."""
+    basic = {"rows": ref.rows}, {"rows": cur.rows}
     if typed.reason is not None:
         return skipped(name, typed, *basic)
     if typed.kind is Kind.NUMERIC:
-        rs, cs = numeric_side(ref), numeric_side(cur)
-        pair = ColumnPair(Kind.NUMERIC, ref=rs.values, cur=cs.values)
-        ref_stats, cur_stats = _numeric_stats(rs, len(ref)), _numeric_stats(cs, len(cur))
+        rs, cs = ref.as_numeric("reference"), cur.as_numeric("current")
+        pair = ColumnPair(Kind.NUMERIC, ref=rs, cur=cs)
+        ref_stats, cur_stats = _numeric_stats(rs, ref.rows), _numeric_stats(cs, cur.rows)
     else:
-        (rcounts, rmiss), (ccounts, cmiss) = category_counts(ref), category_counts(cur)
-        pair = ColumnPair.from_counts(rcounts, ccounts)
-        top = settings.top_categories
-        ref_stats = _categorical_stats(rcounts, ccounts, rmiss, len(ref), top)
-        cur_stats = _categorical_stats(ccounts, rcounts, cmiss, len(cur), top)
+        rcat, ccat = ref.as_categories("reference"), cur.as_categories("current")
+        pair = ColumnPair(Kind.CATEGORICAL, ref_categories=rcat, cur_categories=ccat)
+        ref_stats, cur_stats = _categorical_sides(pair, rcat, ccat, settings.top_categories)
     for side, n in (("reference", pair.n_ref), ("current", pair.n_cur)):
         if n == 0:
             why = Typed(typed.kind, f"no non-missing values in {side}")
@@ -159,17 +206,23 @@ def analyze_column(
 
     pair.seed = settings.seed
     test = choose_test(pair, settings, forced_test)
-    threshold = forced_threshold or settings.threshold or test.default_threshold
-    if test.output is Output.P_VALUE and threshold >= 1:
-        source = "threshold" if forced_threshold else settings.where("threshold")
-        raise UsageError(
-            f"{source} {threshold:g} is not a significance level for column {name!r} "
-            f"({test.name} gives a p-value); use a value below 1, or a distance --stattest"
-        )
+    threshold = _threshold(test, name, settings, forced_threshold)
     outcome = test.run(pair)
+    effect_test = stattests.get(EFFECT_TEST[typed.kind])
+    effect = outcome if test.name == effect_test.name else effect_test.run(pair)
+    note = None
+    deferred_from = None
+    if test.undecided(outcome, threshold) or (
+        outcome.error_bound is not None and not math.isfinite(outcome.error_bound)
+    ):
+        deferred_from = test.name
+        note = (
+            f"{test.name} cannot decide from the summarized profile "
+            f"(more than {_limit(pair)} distinct values); decided by {effect_test.name}"
+        )
+        test, outcome = effect_test, effect
+        threshold = _threshold(test, name, settings, None, own=True)
     decisive = outcome.p_value if test.output is Output.P_VALUE else outcome.statistic
-    effect_name = "wasserstein" if typed.kind is Kind.NUMERIC else "jensenshannon"
-    effect = outcome if test.name == effect_name else stattests.get(effect_name).run(pair)
 
     result = ColumnResult(
         name=name,
@@ -184,17 +237,63 @@ def analyze_column(
         reference=ref_stats,
         current=cur_stats,
         output=test.output.value,
-        effect_size={"name": effect_name, "value": effect.statistic},
+        effect_size=_effect(effect_test.name, effect),
+        approximate=outcome.approximate,
+        error_bound=outcome.error_bound,
+        p_value_interval=list(outcome.p_value_interval) if outcome.p_value_interval else None,
+        deferred_from=deferred_from,
+        note=note,
     )
     if typed.kind is Kind.NUMERIC:
+        rc, cc = pair.full_bins
         result.histogram = {
             "edges": pair.hist_edges.tolist(),
-            "reference": pair.ref_counts.tolist(),
-            "current": pair.cur_counts.tolist(),
+            "reference": rc[1:-1].tolist(),
+            "current": cc[1:-1].tolist(),
+            "below": {"reference": int(rc[0]), "current": int(cc[0])},
+            "above": {"reference": int(rc[-1]), "current": int(cc[-1])},
+            "approximate": not pair.exact,
         }
     else:
         result.categories = _category_table(pair, settings.top_categories)
     return result
+
+
+def _limit(pair: ColumnPair) -> str:
+    for s in (pair.ref_summary, pair.cur_summary):
+        if s is not None and not s.exact:
+            return f"{s.points.values.size:,}"
+    return "the exact limit of"
+
+
+def _effect(name: str, effect: Outcome) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name, "value": effect.statistic}
+    if effect.error_bound is not None:
+        out["error_bound"] = effect.error_bound
+    return out
+
+
+def analyze_column(
+    name: str,
+    typed: Typed,
+    ref: pa.ChunkedArray,
+    cur: pa.ChunkedArray,
+    settings: Settings,
+    *,
+    forced_test: str | None = None,
+    forced_threshold: float | None = None,
+) -> ColumnResult:
+    """:func:`analyze_profiles` for two in-memory columns (model role columns, tests)."""
+    numerical = typed.kind is Kind.NUMERIC
+    return analyze_profiles(
+        name,
+        typed,
+        profile_array(name, ref, "reference", numerical=numerical),
+        profile_array(name, cur, "current", numerical=numerical),
+        settings,
+        forced_test=forced_test,
+        forced_threshold=forced_threshold,
+    )
 
 
 def dataset_drift(columns: list[ColumnResult], threshold: float) -> DatasetDrift:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 #: Bumped whenever a documented JSON key changes meaning or disappears.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -47,6 +47,16 @@ class ColumnResult:
     categories: dict[str, Any] | None = None
     p_value_adjusted: float | None = None
     """The p-value after the multiple-testing ``correction`` (None when it is ``none``)."""
+    approximate: bool = False
+    """True when a side's profile is a summary: the statistic is within ``error_bound``."""
+    error_bound: float | None = None
+    """Bound on |statistic - exact statistic| (None when exact)."""
+    p_value_interval: list[float] | None = None
+    """For a p-value test on a summary: the interval the exact p-value lies in."""
+    deferred_from: str | None = None
+    """The test asked for, when it could not decide from a summary and ``test`` decided."""
+    note: str | None = None
+    """Why the column was decided as it was, when that is not the usual path."""
 
     @property
     def tested(self) -> bool:

@@ -79,6 +79,8 @@ class Settings:
     """String columns with more distinct values than this share of rows are id-like (skipped)."""
     top_categories: int = 20
     """Categories kept per column in the result (the rest are summed as "other")."""
+    exact_limit: int = 100_000
+    """Distinct values a numeric column's profile keeps exactly; beyond, a bounded summary."""
     target: str | None = None
     """Target (true label or value) column: enables performance metrics and target drift."""
     prediction: str | None = None
@@ -144,6 +146,7 @@ class Settings:
             raise UsageError(f"--drift-share must be in (0, 1], got {self.drift_share}")
         for key, lowest in (
             ("top_categories", 1),
+            ("exact_limit", 1),
             ("max_int_categories", 0),
             ("small_sample_rows", 0),
         ):

@@ -1,7 +1,12 @@
 """The contract every stat test follows, and the prepared column pair they all read.
 
-A column is cleaned, sorted, binned and counted once (in :class:`ColumnPair`); every test
-then reads what it needs from the pair, so adding a test never adds a pass over the data.
+A :class:`ColumnPair` holds one column of both sides as *profiles* (weighted points for numeric
+columns, counts for categorical ones), never raw rows. Pooling the two sides' CDFs, binning and
+aligning labels happen once per pair (cached), so adding a test never adds a pass over data.
+
+When a side's numeric profile is a summary rather than exact (more distinct values than the
+profile's exact limit), the pair knows its error terms and every test returns its
+``error_bound`` (and, for p-value tests, the interval the p-value lies in).
 """
 
 from __future__ import annotations
@@ -10,15 +15,18 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
+from driftcli.profile.categorical import CategoryCounts, align
+from driftcli.profile.numeric import Moments, NumericSummary, Points, exact_moments
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-#: Share given to an empty bin by the log-based distances (PSI, KL), so that log(0) never occurs.
+#: Floor of a share in the log-based distances (PSI, KL), so that log(0) never occurs.
 EPSILON = 1e-4
 
 
@@ -41,16 +49,28 @@ class Output(str, Enum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a test returns: its statistic and, for hypothesis tests, the p-value."""
+    """What a test returns: its statistic and, for hypothesis tests, the p-value.
+
+    ``error_bound`` is set when the statistic comes from a summarized profile: the exact
+    statistic lies within it. ``p_value_interval`` then bounds the exact p-value; an interval
+    of ``(0, 1)`` means the test cannot decide from a summary at all.
+    """
 
     statistic: float
     p_value: float | None = None
+    error_bound: float | None = None
+    p_value_interval: tuple[float, float] | None = None
+
+    @property
+    def approximate(self) -> bool:
+        """Whether the outcome was computed from a summary."""
+        return self.error_bound is not None or self.p_value_interval is not None
 
 
 def sturges_edges(lo: float, hi: float, n: int) -> FloatArray:
     """Bin edges as ``numpy.histogram_bin_edges(x, bins="sturges")`` gives them.
 
-    Computed from the range and size alone, so the two sides never need concatenating.
+    Computed from the range and size alone, so no values are needed.
     """
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
@@ -70,7 +90,7 @@ def histogram_sorted(sorted_values: FloatArray, edges: FloatArray) -> IntArray:
     """Counts per bin for already-sorted values, with numpy.histogram's edge rules.
 
     Bins are half-open ``[a, b)`` except the last, which is closed. Values outside the edges
-    are not counted. O(bins * log n) instead of O(n).
+    are not counted.
     """
     idx = np.searchsorted(sorted_values, edges, side="left")
     idx[-1] = np.searchsorted(sorted_values, edges[-1], side="right")
@@ -78,62 +98,79 @@ def histogram_sorted(sorted_values: FloatArray, edges: FloatArray) -> IntArray:
 
 
 def quantiles_sorted(sorted_values: FloatArray, qs: npt.ArrayLike) -> FloatArray:
-    """``numpy.quantile(sorted_values, qs)`` (method "linear") for already-sorted values.
+    """``numpy.quantile(sorted_values, qs)`` (method "linear") for already-sorted values."""
+    pts = Points(np.asarray(sorted_values, np.float64), np.ones(len(sorted_values), dtype=np.int64))
+    return weighted_quantiles(pts, qs)
 
-    Reads the two neighbours of each quantile by index instead of partitioning a copy of the
-    array, with numpy's own interpolation rule, so the numbers are identical.
+
+def weighted_quantiles(points: Points, qs: npt.ArrayLike) -> FloatArray:
+    """numpy's "linear" quantiles of the values the points stand for (exact for exact points).
+
+    The k-th smallest value (0-based) is the first point whose running weight exceeds k, so
+    the values are never expanded.
     """
     q = np.asarray(qs, dtype=np.float64)
-    n = sorted_values.size
+    cum = np.cumsum(points.weights)
+    n = int(cum[-1])
     virtual = (n - 1) * q
-    below = np.floor(virtual).astype(np.intp)
-    above = below + 1
-    last = virtual >= n - 1
-    below[last] = -1
-    above[last] = -1
+    below = np.floor(virtual)
     gamma = virtual - below
-    a, b = sorted_values[below], sorted_values[above]
+    lo_idx = below.astype(np.int64)
+    hi_idx = np.minimum(lo_idx + 1, n - 1)
+    a = points.values[np.searchsorted(cum, lo_idx, side="right")]
+    b = points.values[np.searchsorted(cum, hi_idx, side="right")]
     diff = b - a
     out: FloatArray = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
     return out
 
 
-class ColumnPair:
-    """One column of the reference and the current data, cleaned once for every test.
+def exact_summary(values: npt.ArrayLike) -> NumericSummary:
+    """An exact profile of raw values (NaN and ±inf excluded), for small inputs and tests."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    finite = v[np.isfinite(v)]
+    nan = int(np.count_nonzero(np.isnan(v)))
+    points = Points.from_values(finite)
+    return NumericSummary(points, exact_moments(points), nan, v.size - finite.size - nan, True)
 
-    Numeric columns hold sorted finite float64 values per side. Categorical columns hold
-    the union of category labels and the counts per side, aligned with the labels.
-    Missing values (null, NaN, and for numeric columns ±inf) never reach this object.
-    """
+
+@dataclass(frozen=True)
+class Pooled:
+    """Both sides' right-continuous CDFs at the pooled distinct values, and the gaps after."""
+
+    values: FloatArray
+    ref_cdf: FloatArray
+    cur_cdf: FloatArray
+    widths: FloatArray
+    """Distance to the next pooled value (one fewer than ``values``)."""
+    weights: IntArray
+    """Pooled multiplicity of each value."""
+
+
+class ColumnPair:
+    """One column of the reference and the current side, prepared once for every test."""
 
     def __init__(
         self,
         kind: Kind,
         *,
-        ref: FloatArray | None = None,
-        cur: FloatArray | None = None,
-        labels: list[str] | None = None,
-        ref_counts: IntArray | None = None,
-        cur_counts: IntArray | None = None,
+        ref: NumericSummary | None = None,
+        cur: NumericSummary | None = None,
+        ref_categories: CategoryCounts | None = None,
+        cur_categories: CategoryCounts | None = None,
     ) -> None:
         self.kind = kind
-        self._ref = ref
-        self._cur = cur
-        self._labels = labels
-        self._ref_counts = ref_counts
-        self._cur_counts = cur_counts
+        self.ref_summary = ref
+        self.cur_summary = cur
+        self._ref_categories = ref_categories
+        self._cur_categories = cur_categories
         #: Seed for tests that resample (the Monte Carlo chi-square); set from ``--seed``.
         self.seed = 0
 
     # -- constructors -------------------------------------------------------------------
     @classmethod
     def numeric(cls, ref: npt.ArrayLike, cur: npt.ArrayLike) -> ColumnPair:
-        """Build from raw numeric values: drops NaN and ±inf, sorts each side."""
-        r = np.asarray(ref, dtype=np.float64)
-        c = np.asarray(cur, dtype=np.float64)
-        r = np.sort(r[np.isfinite(r)])
-        c = np.sort(c[np.isfinite(c)])
-        return cls(Kind.NUMERIC, ref=r, cur=c)
+        """Build from raw numeric values (exact): drops NaN and ±inf."""
+        return cls(Kind.NUMERIC, ref=exact_summary(ref), cur=exact_summary(cur))
 
     @classmethod
     def categorical(cls, ref: npt.ArrayLike, cur: npt.ArrayLike) -> ColumnPair:
@@ -149,68 +186,164 @@ class ColumnPair:
 
     @classmethod
     def from_counts(cls, ref: dict[str, int], cur: dict[str, int]) -> ColumnPair:
-        """Build from category counts per side; labels are ordered by total count, then name.
+        """Build from category counts per side; labels are ordered by total count, then name."""
+        import pyarrow as pa
 
-        A label counted zero times on both sides is no category at all and is dropped.
-        """
-        totals = {k: ref.get(k, 0) + cur.get(k, 0) for k in set(ref) | set(cur)}
-        labels = sorted((k for k, n in totals.items() if n > 0), key=lambda k: (-totals[k], k))
-        rc = np.array([ref.get(k, 0) for k in labels], dtype=np.int64)
-        cc = np.array([cur.get(k, 0) for k in labels], dtype=np.int64)
-        return cls(Kind.CATEGORICAL, labels=labels, ref_counts=rc, cur_counts=cc)
+        def table(d: dict[str, int]) -> CategoryCounts:
+            keys = sorted(k for k, n in d.items() if n > 0)
+            return CategoryCounts(
+                pa.array(keys, pa.large_string()), np.array([d[k] for k in keys], np.int64)
+            )
+
+        return cls(Kind.CATEGORICAL, ref_categories=table(ref), cur_categories=table(cur))
 
     # -- numeric views ------------------------------------------------------------------
     @property
+    def _ref(self) -> NumericSummary:
+        assert self.ref_summary is not None, "not a numeric column"
+        return self.ref_summary
+
+    @property
+    def _cur(self) -> NumericSummary:
+        assert self.cur_summary is not None, "not a numeric column"
+        return self.cur_summary
+
+    @property
+    def exact(self) -> bool:
+        """Whether both sides are exact (always true for categorical columns)."""
+        if self.kind is not Kind.NUMERIC:
+            return True
+        return self._ref.exact and self._cur.exact
+
+    @property
     def ref(self) -> FloatArray:
-        """Sorted finite reference values (numeric columns)."""
-        assert self._ref is not None, "not a numeric column"
-        return self._ref
+        """Sorted finite reference values, expanded from an exact profile (small columns)."""
+        assert self._ref.exact, "the reference profile is a summary: no raw values"
+        return self._ref.points.expanded()
 
     @property
     def cur(self) -> FloatArray:
-        """Sorted finite current values (numeric columns)."""
-        assert self._cur is not None, "not a numeric column"
-        return self._cur
+        """Sorted finite current values, expanded from an exact profile (small columns)."""
+        assert self._cur.exact, "the current profile is a summary: no raw values"
+        return self._cur.points.expanded()
+
+    @property
+    def ref_points(self) -> Points:
+        """The reference's weighted points."""
+        return self._ref.points
+
+    @property
+    def cur_points(self) -> Points:
+        """The current side's weighted points."""
+        return self._cur.points
+
+    @property
+    def ref_moments(self) -> Moments:
+        """Exact moments of the reference."""
+        return self._ref.moments
+
+    @property
+    def cur_moments(self) -> Moments:
+        """Exact moments of the current side."""
+        return self._cur.moments
+
+    @property
+    def ref_std(self) -> float:
+        """Population standard deviation of the reference (exact, from its moments)."""
+        return self._ref.moments.pstd
+
+    @property
+    def cdf_error(self) -> float:
+        """Bound on the error of ``F_ref - F_cur`` at any point (0 when exact)."""
+        return self._ref.rank_error_share + self._cur.rank_error_share
+
+    @property
+    def transport_error(self) -> float:
+        """Bound on the error of the (unnormalized) Wasserstein distance (0 when exact)."""
+        return self._ref.transport_error_mean + self._cur.transport_error_mean
 
     @cached_property
-    def ref_std(self) -> float:
-        """Population standard deviation of the reference (numeric columns)."""
-        return float(np.std(self.ref)) if self.ref.size else 0.0
+    def pooled(self) -> Pooled:
+        """Both CDFs at the union of the two sides' points (a linear merge)."""
+        r, c = self._ref.points, self._cur.points
+        values = np.union1d(r.values, c.values)
+        rc = r.cdf_right(values) / r.total
+        cc = c.cdf_right(values) / c.total
+        weights = np.zeros(values.size, np.int64)
+        weights[np.searchsorted(values, r.values)] += r.weights
+        weights[np.searchsorted(values, c.values)] += c.weights
+        return Pooled(values, rc, cc, np.diff(values), weights)
 
     @cached_property
     def hist_edges(self) -> FloatArray:
-        """Shared Sturges bin edges over both sides (numeric columns)."""
-        lo = min(self.ref[0], self.cur[0])
-        hi = max(self.ref[-1], self.cur[-1])
-        return sturges_edges(float(lo), float(hi), self.ref.size + self.cur.size)
+        """Sturges bin edges over the reference range (numeric columns).
+
+        Fixed by the reference alone, so a current side can be binned as it streams; values
+        outside the range fall in the open outer bins.
+        """
+        m = self._ref.moments
+        return sturges_edges(m.min, m.max, m.n)
+
+    @cached_property
+    def full_bins(self) -> tuple[IntArray, IntArray]:
+        """Counts per bin of each side: below the reference range, each Sturges bin, above."""
+        edges = self.hist_edges
+        out = []
+        for s in (self._ref, self._cur):
+            left = s.points.cdf_left(edges)
+            right_last = int(s.points.cdf_right(edges[-1:])[0])
+            inner = np.diff(np.concatenate([left[:-1], [right_last]]))
+            out.append(np.concatenate([[left[0]], inner, [s.n - right_last]]).astype(np.int64))
+        return out[0], out[1]
+
+    @cached_property
+    def _binned(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+        """The bins the tests use (outer bins only where a side has values there), per side,
+        and each share's error bound (two CDF evaluations per inner bin, one per outer)."""
+        rc, cc = self.full_bins
+        keep = np.ones(rc.size, bool)
+        for i in (0, -1):
+            keep[i] = bool(rc[i] or cc[i])
+        err = []
+        for s in (self._ref, self._cur):
+            per = np.full(rc.size, 2 * s.rank_error_share)
+            per[0] = per[-1] = s.rank_error_share
+            err.append(per[keep])
+        return rc[keep], cc[keep], err[0], err[1]
 
     # -- categorical views --------------------------------------------------------------
+    @cached_property
+    def _aligned(self) -> tuple[list[str], IntArray, IntArray]:
+        assert self._ref_categories is not None and self._cur_categories is not None
+        labels, rc, cc = align(self._ref_categories, self._cur_categories)
+        return labels.to_pylist(), rc, cc
+
     @property
     def labels(self) -> list[str]:
         """Category labels, the union of both sides (categorical columns)."""
-        assert self._labels is not None, "not a categorical column"
-        return self._labels
+        return self._aligned[0]
 
     @property
     def ref_counts(self) -> IntArray:
-        """Counts per label in the reference (categorical) or per shared bin (numeric)."""
+        """Counts per label in the reference (categorical) or per fixed bin (numeric)."""
         if self.kind is Kind.CATEGORICAL:
-            assert self._ref_counts is not None
-            return self._ref_counts
+            return self._aligned[1]
         return self._binned[0]
 
     @property
     def cur_counts(self) -> IntArray:
-        """Counts per label in the current data (categorical) or per shared bin (numeric)."""
+        """Counts per label in the current data (categorical) or per fixed bin (numeric)."""
         if self.kind is Kind.CATEGORICAL:
-            assert self._cur_counts is not None
-            return self._cur_counts
+            return self._aligned[2]
         return self._binned[1]
 
-    @cached_property
-    def _binned(self) -> tuple[IntArray, IntArray]:
-        edges = self.hist_edges
-        return histogram_sorted(self.ref, edges), histogram_sorted(self.cur, edges)
+    @property
+    def share_errors(self) -> tuple[FloatArray, FloatArray]:
+        """Bounds on the error of each share of :meth:`shares` (zeros when exact)."""
+        if self.kind is Kind.CATEGORICAL:
+            z = np.zeros(len(self.labels))
+            return z, z
+        return self._binned[2], self._binned[3]
 
     @property
     def is_binary(self) -> bool:
@@ -220,47 +353,62 @@ class ColumnPair:
     @property
     def n_ref(self) -> int:
         """Non-missing reference values."""
-        return int(self.ref.size if self.kind is Kind.NUMERIC else self.ref_counts.sum())
+        if self.kind is Kind.NUMERIC:
+            return self._ref.n
+        return int(self.ref_counts.sum())
 
     @property
     def n_cur(self) -> int:
         """Non-missing current values."""
-        return int(self.cur.size if self.kind is Kind.NUMERIC else self.cur_counts.sum())
+        if self.kind is Kind.NUMERIC:
+            return self._cur.n
+        return int(self.cur_counts.sum())
 
     def shares(self) -> tuple[FloatArray, FloatArray]:
-        """Frequencies per category, or per shared histogram bin, for each side."""
+        """Frequencies per category, or per fixed histogram bin, for each side."""
         r = self.ref_counts.astype(np.float64)
         c = self.cur_counts.astype(np.float64)
         return r / r.sum(), c / c.sum()
 
 
-def cdf_gaps(u: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """``F_u - F_v`` on each interval between consecutive pooled values, and the interval widths.
-
-    Both samples arrive sorted, so the stable argsort of their concatenation is a merge of two
-    runs (linear time), and the CDFs are running counts of which side each pooled value came
-    from, with no binary searches. The pooled order is the one of
-    ``scipy.stats.wasserstein_distance`` and ``energy_distance``. Within a run of tied values
-    only the last gap is the CDF difference; the others sit on zero-width intervals and
-    contribute nothing to any integral.
-    """
-    n, m = u.size, v.size
-    both = np.concatenate([u, v])
-    order = np.argsort(both, kind="stable")  # ties: u values first, as searchsorted "right"
-    widths = np.diff(both[order])
-    from_u = order[:-1] < n
-    del both, order  # two arrays of n + m values fewer held while the CDFs are built
-    cu = np.cumsum(from_u, dtype=np.int64)  # u values among the first i + 1 pooled
-    cv = np.arange(1, n + m, dtype=np.int64)
-    cv -= cu
-    gaps = cu / n
-    gaps -= cv / m
-    return gaps, widths
-
-
 def with_epsilon(p: FloatArray) -> FloatArray:
     """Replace empty shares by :data:`EPSILON` so log-based distances stay finite."""
     return np.where(p == 0, EPSILON, p)
+
+
+def share_boxes(
+    pair: ColumnPair,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Shares of both sides with the intervals the exact shares lie in (clipped to [0, 1])."""
+    p, q = pair.shares()
+    ep, eq = pair.share_errors
+    return (
+        p,
+        q,
+        np.clip(p - ep, 0, 1),
+        np.clip(p + ep, 0, 1),
+        np.clip(q - eq, 0, 1),
+        np.clip(q + eq, 0, 1),
+    )
+
+
+def diagonal_term_bounds(
+    term: Any,
+    p_lo: FloatArray,
+    p_hi: FloatArray,
+    q_lo: FloatArray,
+    q_hi: FloatArray,
+) -> tuple[float, float]:
+    """Bounds of ``sum_i term(p_i, q_i)`` over boxes, for a convex per-bin term that is 0 on the
+    diagonal p = q and grows away from it along each axis (PSI, Jensen-Shannon, Hellinger).
+
+    The maximum over a box lies at a corner (convexity); the minimum is 0 when the box meets
+    the diagonal, else at the corner nearest to it.
+    """
+    corners = [term(a, b) for a in (p_lo, p_hi) for b in (q_lo, q_hi)]
+    upper = np.max(np.vstack(corners), axis=0)
+    lower = np.where(p_hi < q_lo, term(p_hi, q_lo), np.where(q_hi < p_lo, term(p_lo, q_hi), 0.0))
+    return float(np.sum(lower)), float(np.sum(upper))
 
 
 class StatTest:
@@ -286,3 +434,10 @@ class StatTest:
         if self.output is Output.P_VALUE:
             return outcome.p_value is not None and outcome.p_value < threshold
         return outcome.statistic >= threshold
+
+    def undecided(self, outcome: Outcome, threshold: float) -> bool:
+        """Whether a p-value interval from a summary straddles the threshold."""
+        if self.output is not Output.P_VALUE or outcome.p_value_interval is None:
+            return False
+        lo, hi = outcome.p_value_interval
+        return lo < threshold <= hi

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from driftcli.stattests import register
-from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest
+from driftcli.stattests.base import (
+    ColumnPair,
+    FloatArray,
+    Kind,
+    Outcome,
+    Output,
+    StatTest,
+    diagonal_term_bounds,
+    share_boxes,
+)
+
+
+def hellinger_term(p: FloatArray, q: FloatArray) -> FloatArray:
+    """(sqrt(p) - sqrt(q))^2 per bin."""
+    out: FloatArray = (np.sqrt(p) - np.sqrt(q)) ** 2
+    return out
 
 
 @register
@@ -14,8 +31,10 @@ class Hellinger(StatTest):
 
     Notes
     -----
-    H = sqrt(sum_i (sqrt(ref_i) - sqrt(cur_i))^2) / sqrt(2). Numeric columns use shared
-    Sturges bins, categorical columns category shares.
+    H = sqrt(sum_i (sqrt(ref_i) - sqrt(cur_i))^2) / sqrt(2). Numeric columns use Sturges
+    bins over the reference range (open outer bins), categorical columns category shares.
+    From a summarized profile the bound comes from the per-bin share intervals, as for
+    Jensen–Shannon (the per-bin term is convex and zero where the shares agree).
 
     Examples
     --------
@@ -32,4 +51,10 @@ class Hellinger(StatTest):
 
     def run(self, pair: ColumnPair) -> Outcome:
         p, q = pair.shares()
-        return Outcome(float(np.sqrt(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2)) / np.sqrt(2.0)))
+        value = math.sqrt(float(np.sum(hellinger_term(p, q)))) / math.sqrt(2.0)
+        if pair.exact:
+            return Outcome(value)
+        _, _, p_lo, p_hi, q_lo, q_hi = share_boxes(pair)
+        lo, hi = diagonal_term_bounds(hellinger_term, p_lo, p_hi, q_lo, q_hi)
+        lo_d, hi_d = math.sqrt(max(lo, 0.0) / 2.0), math.sqrt(max(hi, 0.0) / 2.0)
+        return Outcome(value, error_bound=max(hi_d - value, value - lo_d, 0.0))

@@ -6,39 +6,51 @@ import numpy as np
 
 from driftcli.stattests import register
 from driftcli.stattests.base import (
+    EPSILON,
     ColumnPair,
     FloatArray,
     Kind,
     Outcome,
     Output,
     StatTest,
-    with_epsilon,
+    diagonal_term_bounds,
+    weighted_quantiles,
 )
 
 #: Numeric columns are cut at the reference deciles.
 N_BINS = 10
 
 
-def quantile_bin_shares(
-    ref: FloatArray, cur: FloatArray, n_bins: int
-) -> tuple[FloatArray, FloatArray]:
-    """Shares of each sorted side in bins cut at the reference quantiles.
+def decile_shares(pair: ColumnPair, n_bins: int = N_BINS) -> tuple[FloatArray, ...]:
+    """Shares of each side in bins cut at the reference quantiles, with their error bounds.
 
     The outer bins are open-ended so current values outside the reference range still count;
-    repeated quantiles (heavy ties) merge into one edge.
+    repeated quantiles (heavy ties) merge into one edge. A bin's count comes from two CDF
+    evaluations, so its share is within twice the side's CDF error (once for outer bins).
     """
-    inner = np.unique(np.quantile(ref, np.arange(1, n_bins) / n_bins))
-    shares = []
-    for side in (ref, cur):
-        idx = np.concatenate([[0], np.searchsorted(side, inner, side="left"), [side.size]])
-        shares.append(np.diff(idx) / side.size)
-    return shares[0], shares[1]
+    inner = np.unique(weighted_quantiles(pair.ref_points, np.arange(1, n_bins) / n_bins))
+    shares, errors = [], []
+    for s in (pair.ref_summary, pair.cur_summary):
+        assert s is not None
+        below = s.points.cdf_left(inner)
+        counts = np.diff(np.concatenate([[0], below, [s.n]]))
+        shares.append(counts / s.n)
+        err = np.full(counts.size, 2 * s.rank_error_share)
+        err[0] = err[-1] = s.rank_error_share
+        errors.append(err)
+    return shares[0], shares[1], errors[0], errors[1]
+
+
+def psi_term(p: FloatArray, q: FloatArray) -> FloatArray:
+    """(q - p) ln(q / p) per bin, shares floored at :data:`EPSILON`."""
+    p, q = np.maximum(p, EPSILON), np.maximum(q, EPSILON)
+    out: FloatArray = (q - p) * np.log(q / p)
+    return out
 
 
 def psi(p: FloatArray, q: FloatArray) -> float:
-    """PSI = sum((q - p) * ln(q / p)) over bins, empty bins set to a small epsilon."""
-    p, q = with_epsilon(p), with_epsilon(q)
-    return float(np.sum((q - p) * np.log(q / p)))
+    """PSI = sum((q - p) * ln(q / p)) over bins, shares below 1e-4 counted as 1e-4."""
+    return float(np.sum(psi_term(p, q)))
 
 
 @register
@@ -49,8 +61,12 @@ class PopulationStabilityIndex(StatTest):
     -----
     PSI = sum_i (cur_i - ref_i) * ln(cur_i / ref_i). Numeric columns are cut at the
     reference deciles (open-ended outer bins); categorical columns use category shares.
-    Empty bins get a share of 1e-4. Rule of thumb: < 0.1 stable, 0.1–0.2 moderate,
-    > 0.2 significant; the default threshold is 0.1 (as in Evidently).
+    Shares below 1e-4 count as 1e-4 (so empty bins stay finite and PSI is continuous).
+    Rule of thumb: < 0.1 stable, 0.1–0.2 moderate, > 0.2 significant; the default threshold
+    is 0.1 (as in Evidently). From a summarized profile each bin's share lies in a known
+    interval; each per-bin term is convex, zero where the shares agree and growing away
+    from that, so its range over the box of the two intervals is exact at the box's
+    corners, and the bound is the largest distance of the PSI from those ranges' sums.
 
     Examples
     --------
@@ -70,8 +86,18 @@ class PopulationStabilityIndex(StatTest):
     description = "Population stability index over reference-decile bins or categories."
 
     def run(self, pair: ColumnPair) -> Outcome:
-        if pair.kind is Kind.NUMERIC:
-            p, q = quantile_bin_shares(pair.ref, pair.cur, N_BINS)
-        else:
+        if pair.kind is not Kind.NUMERIC:
             p, q = pair.shares()
-        return Outcome(psi(p, q))
+            return Outcome(psi(p, q))
+        p, q, ep, eq = decile_shares(pair)
+        value = psi(p, q)
+        if pair.exact:
+            return Outcome(value)
+        lo, hi = diagonal_term_bounds(
+            psi_term,
+            np.clip(p - ep, 0, 1),
+            np.clip(p + ep, 0, 1),
+            np.clip(q - eq, 0, 1),
+            np.clip(q + eq, 0, 1),
+        )
+        return Outcome(value, error_bound=max(hi - value, value - lo, 0.0))

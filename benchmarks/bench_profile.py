@@ -1,0 +1,156 @@
+"""Compare a saved reference profile with a very large current side, beside the read floor.
+
+Run from the repository root (needs about 25 GB of disk for the default 100M rows)::
+
+    python benchmarks/bench_profile.py                       # 1M-row reference, 100M current
+    python benchmarks/bench_profile.py --parts 10            # 10M current rows only
+
+It writes (once, into the git-ignored ``benchmarks/data/``) a 1,000,000-row reference Parquet
+file and a directory of 1,000,000-row Parquet parts (row groups of 131,072 rows) for the
+current side, drawn with ``bench_compare.py``'s 30-column generator (drift planted in the same
+columns). Then, each as a child process timed by the script (wall, CPU, peak RSS from
+``os.wait4``):
+
+1. ``driftcli profile reference.parquet -o reference.profile`` (and the profile's size);
+2. ``driftcli compare reference.parquet reference.parquet-sized current`` for 1M rows: raw
+   against raw and saved profile against raw;
+3. the floor: pyarrow reading every part of the current directory, the same columns, batch by
+   batch (nothing kept);
+4. ``driftcli compare reference.profile CURRENT_DIR --json OUT`` on the first 10 parts (10M
+   rows) and on all parts (100M rows).
+
+This is a benchmark, not a test: CI never runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_compare import SEED, Run, column_specs, driftcli_command, make_table  # noqa: E402
+
+DATA = HERE / "data"
+ROWS_PER_PART = 1_000_000
+ROW_GROUP = 131_072
+
+FLOOR = """
+import sys, pyarrow.dataset as ds
+d = ds.dataset(sys.argv[1], format="parquet")
+rows = 0
+for batch in d.to_batches(columns=d.schema.names, batch_size=131072, use_threads=True):
+    rows += batch.num_rows
+print(rows)
+"""
+
+
+def run(cmd: list[str]) -> tuple[Run, str]:
+    """Run a child, return its wall time, CPU time, peak RSS and stdout."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read() if proc.stdout else ""
+    err = proc.stderr.read() if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}): {err.strip()}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code), out
+
+
+def ensure(parts: int) -> tuple[Path, Path]:
+    """The reference file and a directory of ``parts`` current parts (written once)."""
+    folder = DATA / f"profile_bench_s{SEED}"
+    folder.mkdir(parents=True, exist_ok=True)
+    specs = column_specs(20, 10)
+    ref = folder / "reference.parquet"
+    if not ref.exists():
+        pq.write_table(
+            make_table(specs, ROWS_PER_PART, drifted=False, seed=SEED),
+            ref,
+            row_group_size=ROW_GROUP,
+        )
+    cur = folder / "current"
+    cur.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    for i in range(parts):
+        part = cur / f"part-{i:04d}.parquet"
+        if part.exists():
+            continue
+        table = make_table(specs, ROWS_PER_PART, drifted=True, seed=SEED + 1 + i)
+        tmp = part.with_suffix(".tmp")
+        pq.write_table(table, tmp, row_group_size=ROW_GROUP)
+        tmp.replace(part)
+        print(f"wrote {part.name} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    return ref, cur
+
+
+def subset(cur: Path, parts: int) -> Path:
+    """A directory holding hard links to the first ``parts`` parts."""
+    out = cur.parent / f"current_{parts}"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir()
+    for i in range(parts):
+        os.link(cur / f"part-{i:04d}.parquet", out / f"part-{i:04d}.parquet")
+    return out
+
+
+def line(what: str, r: Run, rows: int | None = None) -> str:
+    rate = f"  {rows / r.seconds / 1e6:6.1f} M rows/s" if rows else ""
+    return (
+        f"{what:<46} {r.seconds:8.2f} s wall {r.cpu_seconds:8.2f} s CPU "
+        f"{r.peak_mib:8.0f} MiB peak{rate}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--parts", type=int, default=100, help="current parts of 1M rows")
+    args = ap.parse_args(argv)
+    ref, cur = ensure(args.parts)
+    cli = driftcli_command()
+    folder = ref.parent
+    prof = folder / "reference.profile"
+    report: dict[str, object] = {}
+
+    r, _ = run([*cli, "profile", str(ref), "-o", str(prof), "-q"])
+    print(line("profile 1M-row reference", r, ROWS_PER_PART))
+    print(f"{'reference profile size':<46} {prof.stat().st_size / 1e6:8.2f} MB")
+    report["profile_1m"] = vars(r) | {"bytes": prof.stat().st_size}
+
+    one = subset(cur, 1)
+    first = one / "part-0000.parquet"
+    out = folder / "out.json"
+    r_raw, _ = run([*cli, "compare", str(ref), str(first), "--json", str(out), "-q"])
+    print(line("compare 1M raw reference vs 1M", r_raw, 2 * ROWS_PER_PART))
+    r_prof, _ = run([*cli, "compare", str(prof), str(first), "--json", str(out), "-q"])
+    print(line("compare 1M saved profile vs 1M", r_prof, ROWS_PER_PART))
+    report["compare_1m_raw"], report["compare_1m_profile"] = vars(r_raw), vars(r_prof)
+
+    for parts in sorted({min(10, args.parts), args.parts}):
+        d = subset(cur, parts)
+        rows = parts * ROWS_PER_PART
+        floor, _ = run([sys.executable, "-c", FLOOR, str(d)])
+        print(line(f"floor: pyarrow reads {rows / 1e6:.0f}M rows", floor, rows))
+        r, _ = run([*cli, "compare", str(prof), str(d), "--json", str(out), "-q"])
+        print(line(f"compare saved profile vs {rows / 1e6:.0f}M rows", r, rows))
+        print(f"{'':<46} {r.seconds / floor.seconds:8.2f} x floor")
+        verdict = json.loads(out.read_text())["verdict"]
+        print(f"{'':<46} exit {r.exit_code}: {verdict['reasons'][0]}")
+        report[f"floor_{parts}"], report[f"compare_{parts}"] = vars(floor), vars(r)
+    (folder / "bench_profile.json").write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,236 @@
+"""Two profiles -> a :class:`Result`: per-column drift, schema changes, model quality,
+multiple-testing correction, dataset drift and the verdict. Reads profiles only."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from driftcli import __version__, correction
+from driftcli.columns import Typed, families_compatible, infer_kind_profiles
+from driftcli.drift import analyze_profiles, dataset_drift, skipped
+from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
+from driftcli.gate import decide
+from driftcli.performance import ModelQuality, role_columns
+from driftcli.profile import Profile
+from driftcli.result import ColumnResult, DatasetInfo, Result, SchemaChanges, Verdict
+from driftcli.settings import Settings
+from driftcli.stattests.base import Kind
+
+#: ``progress(done, total, what)``: columns compared so far.
+Progress = Callable[[int, int | None, str], None]
+#: ``evaluate(ref, cur, settings, column_drift)`` -> the model sections.
+ModelEvaluator = Callable[[Profile, Profile, Settings], ModelQuality]
+
+
+def check_named_columns(settings: Settings, known: set[str]) -> None:
+    """Every column named in the options or config exists on at least one side."""
+    for option in ("columns", "ignore", "categorical", "numerical"):
+        for name in getattr(settings, option):
+            if name not in known:
+                where = settings.where(option)
+                error = ConfigError if option in settings.sources else UsageError
+                raise error(f"{where}: unknown column {name!r} (in neither input)")
+    for name, ov in settings.column_overrides.items():
+        if name not in known:
+            where = f"{ov.source}: " if ov.source else ""
+            raise ConfigError(f'{where}[columns."{name}"]: unknown column (in neither input)')
+
+
+def info(profile: Profile) -> DatasetInfo:
+    """Where a side came from and its shape."""
+    return DatasetInfo(
+        path=profile.path,
+        rows=profile.rows,
+        columns=len(profile.columns),
+        format=profile.format,
+    )
+
+
+def compare_profiles(
+    ref: Profile,
+    cur: Profile,
+    settings: Settings,
+    *,
+    evaluate_model: ModelEvaluator,
+    progress: Progress | None = None,
+) -> Result:
+    """Compare two profiles column by column and gate the outcome."""
+    for role, side in (("reference", ref), ("current", cur)):
+        if side.rows == 0:
+            where = side.path or f"{role} {side.format} input"
+            raise InputError(f"{where}: no rows (header only)")
+
+    ref_names, cur_names = ref.column_names, cur.column_names
+    wanted = set(settings.columns) if settings.columns else None
+    overrides = settings.column_overrides
+    ignored = set(settings.ignore) | {n for n, ov in overrides.items() if ov.ignore}
+    ignored |= role_columns(settings)  # target/prediction/proba: checked apart from features
+
+    def keep(name: str) -> bool:
+        return (wanted is None or name in wanted) and name not in ignored
+
+    cur_set, ref_set = set(cur_names), set(ref_names)
+    shared = [n for n in ref_names if n in cur_set and keep(n)]
+    schema = SchemaChanges(
+        missing_in_current=[n for n in ref_names if n not in cur_set and keep(n)],
+        new_in_current=[n for n in cur_names if n not in ref_set and keep(n)],
+    )
+    if not shared and not role_columns(settings):  # model columns alone are a check
+        raise InputError(
+            f"no shared columns to compare between {ref.path or 'reference'} "
+            f"and {cur.path or 'current'}"
+        )
+
+    too_few = _too_few_rows(settings, ref, cur)
+    if too_few is not None:
+        return _not_checked(settings, ref, cur, shared, schema, too_few)
+
+    model = evaluate_model(ref, cur, settings)
+    type_changes: dict[str, dict[str, str]] = {}
+
+    def run(name: str) -> ColumnResult:
+        rc, cc = ref.columns[name], cur.columns[name]
+        rf, cf = rc.family, cc.family
+        ov = overrides.get(name)
+        kind = ov.kind if ov else None
+        forced_cat = name in settings.categorical or kind == "categorical"
+        forced_num = name in settings.numerical or kind == "numeric"
+        if not (forced_cat or forced_num) and not families_compatible(rf, cf):
+            type_changes[name] = {"column": name, "reference": rf, "current": cf}
+            typed = Typed(Kind.UNSUPPORTED, f"type changed: {rf} in reference, {cf} in current")
+            return skipped(name, typed, {"rows": rc.rows}, {"rows": cc.rows})
+        typed = infer_kind_profiles(
+            name,
+            rc,
+            cc,
+            categorical=forced_cat,
+            numerical=forced_num,
+            max_int_categories=settings.max_int_categories,
+            id_unique_share=settings.id_unique_share,
+        )
+        col = analyze_profiles(
+            name,
+            typed,
+            rc,
+            cc,
+            settings,
+            forced_test=ov.test if ov else None,
+            forced_threshold=ov.threshold if ov else None,
+        )
+        asked = ov.test if ov else None
+        if asked and col.tested and col.test != asked and col.deferred_from != asked:
+            where = f"{ov.source}: " if ov and ov.source else ""
+            raise ConfigError(
+                f'{where}[columns."{name}"]: test {asked!r} does not apply to '
+                f"this {col.kind} column"
+            )
+        return col
+
+    columns: list[ColumnResult] = []
+    workers = max(1, min(len(shared), os.cpu_count() or 1))
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=workers) as pool:
+        warnings.filterwarnings("ignore", message=r"p-value (capped|floored)")
+        for i, col in enumerate(pool.map(run, shared), start=1):
+            columns.append(col)
+            if progress is not None:
+                progress(i, len(shared), col.name)
+
+    schema.type_changed = [type_changes[n] for n in shared if n in type_changes]
+    if not any(c.tested for c in columns) and _model_checks(model) == 0:
+        why = [f"{c.name}: {c.skipped_reason}" for c in columns[:3]]
+        if model.performance and model.performance.get("skipped_reason"):
+            why.append(f"performance: {model.performance['skipped_reason']}")
+        raise DriftcliError(f"nothing could be tested ({'; '.join(why) or 'no column to compare'})")
+    if settings.stattest and not any(
+        settings.stattest in (c.test, c.deferred_from) for c in columns
+    ):
+        raise UsageError(
+            f"{settings.where('stattest')} {settings.stattest} applies to none of the "
+            "compared columns"
+        )
+    correction.apply(columns, settings.correction)
+
+    result = _result(settings, ref, cur, columns, schema)
+    result.performance = model.performance
+    result.target_drift = model.target_drift
+    result.prediction_drift = model.prediction_drift
+    result.verdict = decide(result, settings.fail_on)
+    return result
+
+
+def _model_checks(model: ModelQuality) -> int:
+    """How many model checks actually ran: metrics with a current value, tested model
+    columns, and the confidence check. Zero means the model columns checked nothing."""
+    checks = 0
+    perf = model.performance
+    if perf and not perf.get("skipped_reason"):
+        checks += sum(m.get("current") is not None for m in perf.get("metrics", []))
+    for section in (model.target_drift, model.prediction_drift):
+        if section:
+            checks += sum(c.get("skipped_reason") is None for c in section.get("columns", []))
+            checks += bool(section.get("confidence"))
+    return checks
+
+
+def _result(
+    settings: Settings,
+    ref: Profile,
+    cur: Profile,
+    columns: list[ColumnResult],
+    schema: SchemaChanges,
+    verdict: Verdict | None = None,
+) -> Result:
+    """The result object, stamped with the version and the one time-dependent field."""
+    return Result(
+        reference=info(ref),
+        current=info(cur),
+        columns=columns,
+        dataset_drift=dataset_drift(columns, settings.drift_share),
+        schema_changes=schema,
+        verdict=verdict or Verdict(passed=True, exit_code=0, reasons=[]),
+        settings=settings.to_dict(),
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        driftcli_version=__version__,
+    )
+
+
+def _too_few_rows(settings: Settings, ref: Profile, cur: Profile) -> str | None:
+    """Why the inputs are too small for ``min_rows``, or None when they are large enough."""
+    for role, side in (("reference", ref), ("current", cur)):
+        if side.rows < settings.min_rows:
+            where = side.path or f"{role} input"
+            return (
+                f"{role} ({where}) has {side.rows:,} rows, fewer than "
+                f"min_rows = {settings.min_rows}"
+            )
+    return None
+
+
+def _not_checked(
+    settings: Settings,
+    ref: Profile,
+    cur: Profile,
+    shared: list[str],
+    schema: SchemaChanges,
+    why: str,
+) -> Result:
+    """Below ``min_rows``: an error, or (``min_rows_action = "pass"``) a passing, empty result."""
+    if settings.min_rows_action != "pass":
+        raise InputError(
+            f'{why}; the check cannot run (lower min_rows, or set min_rows_action = "pass")'
+        )
+    columns = [
+        skipped(n, Typed(Kind.UNSUPPORTED, "not checked: too few rows"), {}, {}) for n in shared
+    ]
+    verdict = Verdict(
+        passed=True, exit_code=0, reasons=[f"not checked: {why} (min_rows_action = pass)"]
+    )
+    return _result(settings, ref, cur, columns, schema, verdict)
+
+
+__all__: list[Any] = ["Progress", "check_named_columns", "compare_profiles", "info"]

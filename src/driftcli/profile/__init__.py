@@ -1,0 +1,173 @@
+"""Profiles: each side of a comparison summarized on its own, batch by batch.
+
+A :class:`Profile` is built from a stream of Arrow record batches in bounded memory, merges
+with another profile of the same columns (``merge(profile(A), profile(B))`` is the profile of
+``A ∪ B``: exactly for counts and exact columns, within the tracked bounds for summaries), and
+saves to one versioned file (:mod:`driftcli.profile.store`). Comparisons read profiles only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from driftcli import __version__
+from driftcli.errors import InputError
+from driftcli.profile.column import ColumnBuilder, ColumnProfile, merge_columns
+from driftcli.profile.numeric import EXACT_LIMIT
+
+__all__ = ["ColumnProfile", "Profile", "ProfileBuilder", "build"]
+
+#: ``progress(rows_done, rows_total_or_None)`` after each batch.
+BatchProgress = Callable[[int, int | None], None]
+
+
+@dataclass
+class Profile:
+    """One side of a comparison, summarized column by column."""
+
+    columns: dict[str, ColumnProfile]
+    rows: int
+    path: str | None = None
+    format: str = "profile"
+    options: dict[str, Any] = field(default_factory=dict)
+    model: Any = None
+    """Mergeable model-quality statistics of the role columns (``driftcli.model.ModelStats``)."""
+    driftcli_version: str = __version__
+
+    @property
+    def column_names(self) -> list[str]:
+        """Column names in the input's order."""
+        return list(self.columns)
+
+    @property
+    def exact_limit(self) -> int:
+        """Distinct values a numeric column keeps exactly."""
+        return int(self.options.get("exact_limit", EXACT_LIMIT))
+
+    def merge(self, *others: Profile) -> Profile:
+        """The profile of the union of this side and ``others`` (same columns required)."""
+        parts = [self, *others]
+        names = self.column_names
+        for other in others:
+            if set(other.column_names) != set(names):
+                missing = sorted(set(names) ^ set(other.column_names))[:3]
+                where = other.path or "a profile"
+                raise InputError(
+                    f"{where}: cannot merge profiles with different columns ({', '.join(missing)})"
+                )
+        limit = min(p.exact_limit for p in parts)
+        columns = {n: merge_columns([p.columns[n] for p in parts], limit) for n in names}
+        model = None
+        if all(p.model is not None for p in parts):
+            model = parts[0].model
+            for p in parts[1:]:
+                model = model.merge(p.model)
+        options = dict(self.options, exact_limit=limit)
+        return Profile(
+            columns, sum(p.rows for p in parts), None, "profile", options, model, __version__
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write to one versioned file (see :mod:`driftcli.profile.store`)."""
+        from driftcli.profile.store import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Profile:
+        """Read a file written by :meth:`save` (any earlier format version)."""
+        from driftcli.profile.store import load
+
+        return load(path)
+
+
+class ProfileBuilder:
+    """Builds a :class:`Profile` from record batches of one side."""
+
+    def __init__(
+        self,
+        schema: pa.Schema,
+        *,
+        role: str,
+        numerical: Sequence[str] = (),
+        exact_limit: int = EXACT_LIMIT,
+        model: Any = None,
+        model_columns: Sequence[str] = (),
+    ) -> None:
+        forced = set(numerical)
+        self.builders = [
+            ColumnBuilder(
+                f.name, f.type, role=role, numerical=f.name in forced, exact_limit=exact_limit
+            )
+            for f in schema
+        ]
+        self.rows = 0
+        self.exact_limit = exact_limit
+        self.model = model
+        self.model_columns = list(model_columns)
+        self.numerical = sorted(forced)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(self.builders), _cpus())))
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        """Add one batch (its columns in the schema's order)."""
+        self.rows += batch.num_rows
+        futures = [self._pool.submit(b.add, batch.column(i)) for i, b in enumerate(self.builders)]
+        if self.model is not None:
+            names = batch.schema.names
+            cols = [c for c in self.model_columns if c in names]
+            self.model.update(batch.select(cols))
+        for f in futures:
+            f.result()
+
+    def finish(self, *, path: str | None, fmt: str) -> Profile:
+        """The profile of everything added."""
+        self._pool.shutdown()
+        columns = {b.name: b.finish() for b in self.builders}
+        options = {"exact_limit": self.exact_limit, "numerical": self.numerical}
+        return Profile(columns, self.rows, path, fmt, options, self.model)
+
+
+def build(
+    batches: Iterable[pa.RecordBatch],
+    schema: pa.Schema,
+    *,
+    role: str,
+    path: str | None,
+    fmt: str,
+    numerical: Sequence[str] = (),
+    exact_limit: int = EXACT_LIMIT,
+    model: Any = None,
+    model_columns: Sequence[str] = (),
+    total_rows: int | None = None,
+    progress: BatchProgress | None = None,
+) -> Profile:
+    """Profile a stream of record batches that conform to ``schema``."""
+    builder = ProfileBuilder(
+        schema,
+        role=role,
+        numerical=numerical,
+        exact_limit=exact_limit,
+        model=model,
+        model_columns=model_columns,
+    )
+    try:
+        for batch in batches:
+            builder.add(batch)
+            if progress is not None:
+                progress(builder.rows, total_rows)
+    finally:
+        builder._pool.shutdown(wait=True, cancel_futures=True)
+    return builder.finish(path=path, fmt=fmt)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,255 @@
+"""One column of one side: its Arrow type and whichever summaries its family needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from driftcli.errors import UsageError
+from driftcli.profile.categorical import CategoryBuilder, CategoryCounts
+from driftcli.profile.numeric import (
+    EXACT_LIMIT,
+    SUMMARY_POINTS,
+    FloatArray,
+    Moments,
+    NumericBuilder,
+    NumericSummary,
+    Points,
+    _dedupe_sorted,
+    compress,
+    exact_moments,
+    merge_summaries,
+)
+
+
+def family(t: pa.DataType) -> str:
+    """Coarse type family: boolean, integer, float, string, datetime, null or other."""
+    if pa.types.is_dictionary(t):
+        return family(t.value_type)
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_integer(t):
+        return "integer"
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "float"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "string"
+    if pa.types.is_temporal(t):
+        return "datetime"
+    if pa.types.is_null(t):
+        return "null"
+    return "other"
+
+
+def families_compatible(a: str, b: str) -> bool:
+    """Whether two families can be compared: equal, both numeric, or one side all-null."""
+    numeric = {"integer", "float"}
+    return a == b or "null" in (a, b) or {a, b} <= numeric
+
+
+def as_float64(arr: pa.Array | pa.ChunkedArray) -> FloatArray:
+    """Numbers, dates and times as float64 (null -> NaN); integers beyond 2**53 round."""
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        arr = pc.cast(arr, t.value_type)
+        t = t.value_type
+    if family(t) == "datetime":
+        if pa.types.is_date(t):
+            arr = pc.cast(arr, pa.timestamp("ns"))
+        # time32 casts only to its own 32-bit storage, every other temporal type to int64
+        arr = pc.cast(arr, pa.int32() if pa.types.is_time32(t) else pa.int64())
+    elif pa.types.is_boolean(t):
+        arr = pc.cast(arr, pa.int8())
+    exact = family(t) == "string"  # text must be numbers; big integers may round
+    out = pc.cast(arr, pa.float64(), safe=exact)
+    if isinstance(out, pa.ChunkedArray):
+        out = out.combine_chunks()
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+@dataclass
+class ColumnProfile:
+    """A column of one side. ``numeric`` is kept for number, date and forced-numeric columns,
+    ``categories`` for text, boolean and dictionary columns."""
+
+    name: str
+    type: pa.DataType
+    rows: int
+    numeric: NumericSummary | None = None
+    categories: CategoryCounts | None = None
+
+    @property
+    def family(self) -> str:
+        """The type family (see :func:`family`)."""
+        return family(self.type)
+
+    @property
+    def missing(self) -> int:
+        """Missing values (null, NaN); for numeric columns ±inf are counted apart."""
+        if self.numeric is not None:
+            return self.numeric.missing
+        if self.categories is not None:
+            return self.categories.missing
+        return self.rows
+
+    def as_numeric(self, role: str, exact_limit: int = EXACT_LIMIT) -> NumericSummary:
+        """The column as numbers: its numeric summary, or its categories read as numbers."""
+        if self.numeric is not None:
+            return self.numeric
+        if self.categories is None:  # all-null or unsupported: no values at all
+            empty = NumericSummary(Points.empty(), Moments(), self.rows, 0, True)
+            return empty
+        cats = self.categories
+        if cats.overflow:
+            raise UsageError(
+                f"column {self.name!r}: too many distinct {role} values to read as numbers"
+            )
+        if self.family == "boolean":
+            values = np.where(np.asarray(cats.labels.to_pylist()) == "true", 1.0, 0.0)
+        else:
+            try:
+                values = np.asarray(
+                    pc.cast(cats.labels, pa.float64()).to_numpy(zero_copy_only=False),
+                    dtype=np.float64,
+                )
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+                raise UsageError(
+                    f"column {self.name!r} is forced numeric (--numerical) but its {role} "
+                    f"values are not numbers: {str(err).splitlines()[0]}"
+                ) from None
+        finite = np.isfinite(values)
+        nan = int(cats.counts[np.isnan(values)].sum())
+        inf = int(cats.counts[~finite & ~np.isnan(values)].sum())
+        v, w = values[finite], cats.counts[finite]
+        order = np.argsort(v, kind="stable")
+        # labels that parse to one number ("1" and "1.0") become one point
+        pts = Points(*_dedupe_sorted(v[order], w[order]))
+        expanded_moments = exact_moments(pts)
+        exact = pts.values.size <= exact_limit
+        if not exact:
+            pts = compress(pts, SUMMARY_POINTS)
+        return NumericSummary(pts, expanded_moments, cats.missing + nan, inf, exact)
+
+    def as_categories(self, role: str) -> CategoryCounts:
+        """The column as category counts: its counts, or its exact numbers as labels."""
+        if self.categories is not None:
+            return self.categories
+        if self.numeric is None:
+            return CategoryCounts(pa.array([], pa.large_string()), np.empty(0, np.int64), self.rows)
+        num = self.numeric
+        if self.family == "string":  # text profiled as numbers (--numerical at profile time)
+            raise UsageError(
+                f"column {self.name!r} was profiled as numeric (--numerical) on the {role} "
+                "side but is compared as categorical; profile it again, or pass --numerical"
+            )
+        if not num.exact:
+            raise UsageError(
+                f"column {self.name!r} has more distinct {role} values than the profile keeps "
+                "exactly: too many to treat as categories (raise --exact-limit)"
+            )
+        labels = _labels_of(num.points.values, self.type)
+        return CategoryCounts(labels, num.points.weights.copy(), num.missing + num.infinite)
+
+
+def _labels_of(values: FloatArray, t: pa.DataType) -> pa.Array:
+    """Category labels of numbers, formatted as the column's own type prints them."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    arr = pa.array(values, pa.float64())
+    try:
+        if pa.types.is_integer(t) or family(t) == "datetime":
+            ints = pc.cast(arr, pa.int64(), safe=False)
+            typed = ints if pa.types.is_integer(t) else _temporal(ints, t)
+        else:
+            typed = pc.cast(arr, t, safe=False)
+        out = pc.cast(typed, pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        out = pc.cast(arr, pa.large_string())
+    return out
+
+
+def _temporal(ints: pa.Array, t: pa.DataType) -> pa.Array:
+    if pa.types.is_date(t):
+        return pc.cast(pc.cast(ints, pa.timestamp("ns")), t)
+    storage = pa.int32() if pa.types.is_time32(t) else pa.int64()
+    return pc.cast(pc.cast(ints, storage), t)
+
+
+class ColumnBuilder:
+    """Streams one column's batches into a :class:`ColumnProfile`."""
+
+    def __init__(
+        self,
+        name: str,
+        t: pa.DataType,
+        *,
+        role: str,
+        numerical: bool,
+        exact_limit: int = EXACT_LIMIT,
+    ) -> None:
+        self.name, self.type, self.role = name, t, role
+        self.rows = 0
+        fam = family(t)
+        self.numeric: NumericBuilder | None = None
+        self.categories: CategoryBuilder | None = None
+        if fam in ("integer", "float", "datetime") or (numerical and fam == "string"):
+            self.numeric = NumericBuilder(exact_limit=exact_limit)
+        elif fam in ("string", "boolean"):
+            self.categories = CategoryBuilder()
+
+    def add(self, arr: pa.Array) -> None:
+        """Add one batch of this column."""
+        self.rows += len(arr)
+        if self.numeric is not None:
+            try:
+                values = as_float64(arr)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+                raise UsageError(
+                    f"column {self.name!r} is forced numeric (--numerical) but its {self.role} "
+                    f"values are not numbers: {str(err).splitlines()[0]}"
+                ) from None
+            self.numeric.add(values)
+        elif self.categories is not None:
+            self.categories.add(arr)
+
+    def finish(self) -> ColumnProfile:
+        """The column's profile."""
+        return ColumnProfile(
+            self.name,
+            self.type,
+            self.rows,
+            self.numeric.finish() if self.numeric is not None else None,
+            self.categories.finish() if self.categories is not None else None,
+        )
+
+
+def merge_columns(parts: list[ColumnProfile], exact_limit: int = EXACT_LIMIT) -> ColumnProfile:
+    """The profile of one column over the union of several parts of one side."""
+    first = parts[0]
+    types = {str(p.type) for p in parts if family(p.type) != "null"}
+    t = next((p.type for p in parts if family(p.type) != "null"), first.type)
+    if len(types) > 1:
+        fams = {family(p.type) for p in parts} - {"null"}
+        if len(fams) > 1 and not fams <= {"integer", "float"}:
+            raise UsageError(f"column {first.name!r} has different types in the merged profiles")
+        if fams <= {"integer", "float"}:
+            t = pa.float64()
+    numeric = [p.numeric for p in parts if p.numeric is not None]
+    cats = [p.categories for p in parts if p.categories is not None]
+    null_rows = sum(p.rows for p in parts if p.numeric is None and p.categories is None)
+    merged_num = None
+    merged_cat = None
+    if numeric:
+        merged_num = merge_summaries(numeric, exact_limit)
+        merged_num.missing += null_rows
+    if cats:
+        b = CategoryBuilder()
+        for c in cats:
+            b.add_counts(c)
+        merged_cat = b.finish()
+        if merged_num is None:
+            merged_cat.missing += null_rows
+    return ColumnProfile(first.name, t, sum(p.rows for p in parts), merged_num, merged_cat)

@@ -1,0 +1,361 @@
+"""Numeric column summaries: exact up to a budget, a deterministic bounded summary beyond.
+
+A summary is a set of weighted points ``(values, weights)`` (values sorted and distinct) that
+stands for the column's finite values, plus two error terms that make every statistic computed
+from it checkable:
+
+``rank_error`` (E, in rows)
+    For every x, ``|C_summary(x) - C_true(x)| <= E`` where C counts the values ``<= x`` (and
+    likewise for ``< x``). A CDF computed from the summary is therefore within ``E / n``.
+``transport_error`` (T, in rows × units of x)
+    ``W1(true values, summary) <= T / n``: moving every value to the point that stands for it
+    costs at most T.
+
+While the column has at most ``exact_limit`` distinct values the points are the distinct values
+with their counts and both errors are 0: every statistic is exact. Beyond it, summaries are
+*compressed*: consecutive points are grouped into at most ``points`` groups of about equal
+weight, each group replaced by its weighted median. Compressing adds the largest group's
+one-sided weight to E and the exact cost of the moves to T, so the bounds are tracked, not
+assumed. Summaries of batches are merged level by level (fan-in 4), so every row passes
+through about log4(rows / batch) compressions: at 100M rows and 16,384 points the CDF error
+is at most about 2e-4. Nothing is random: the same batches give the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Default number of distinct values a numeric column keeps exactly.
+EXACT_LIMIT = 100_000
+#: Points kept by a compressed summary (>= 10,001 as the profile format promises).
+SUMMARY_POINTS = 16_384
+#: How many summaries of one level are merged into one of the next.
+FAN_IN = 4
+
+
+@dataclass
+class Moments:
+    """Count, mean, sum of squared deviations, min and max of the finite values.
+
+    Merged with Chan et al.'s pairwise update, so any split of the data gives the same
+    moments up to float rounding.
+    """
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    min: float = math.inf
+    max: float = -math.inf
+
+    @classmethod
+    def of(cls, values: FloatArray) -> Moments:
+        """Moments of one array of finite values."""
+        n = int(values.size)
+        if n == 0:
+            return cls()
+        with np.errstate(over="ignore", invalid="ignore"):  # |x| near 1e308: inf, reported
+            mean = float(values.mean())
+            dev = values - mean
+            m2 = float(np.dot(dev, dev))
+        return cls(n, mean, m2, float(values.min()), float(values.max()))
+
+    def merge(self, other: Moments) -> Moments:
+        """Moments of the union."""
+        if other.n == 0:
+            return Moments(self.n, self.mean, self.m2, self.min, self.max)
+        if self.n == 0:
+            return Moments(other.n, other.mean, other.m2, other.min, other.max)
+        n = self.n + other.n
+        with np.errstate(over="ignore", invalid="ignore"):
+            delta = other.mean - self.mean
+            mean = self.mean + delta * (other.n / n)
+            m2 = self.m2 + other.m2 + delta * delta * (self.n * other.n / n)
+        return Moments(n, mean, m2, min(self.min, other.min), max(self.max, other.max))
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation (ddof = 1); 0 for fewer than two values."""
+        return math.sqrt(max(self.m2, 0.0) / (self.n - 1)) if self.n > 1 else 0.0
+
+    @property
+    def pstd(self) -> float:
+        """Population standard deviation (ddof = 0)."""
+        return math.sqrt(max(self.m2, 0.0) / self.n) if self.n else 0.0
+
+
+@dataclass
+class Points:
+    """Weighted sorted distinct points with their error terms (see the module docstring)."""
+
+    values: FloatArray
+    weights: IntArray
+    rank_error: float = 0.0
+    transport_error: float = 0.0
+
+    @property
+    def total(self) -> int:
+        """Total weight: the number of values the points stand for."""
+        return int(self.weights.sum())
+
+    @classmethod
+    def empty(cls) -> Points:
+        """No values."""
+        return cls(np.empty(0, np.float64), np.empty(0, np.int64))
+
+    @classmethod
+    def from_values(cls, values: FloatArray) -> Points:
+        """Exact points of raw finite values (any order)."""
+        v = np.sort(values)
+        return cls(*_dedupe_sorted(v, None))
+
+    def cdf_right(self, x: FloatArray) -> IntArray:
+        """Weight of the points ``<= x`` for each x."""
+        cum = np.concatenate([[0], np.cumsum(self.weights)])
+        out: IntArray = cum[np.searchsorted(self.values, x, side="right")]
+        return out
+
+    def cdf_left(self, x: FloatArray) -> IntArray:
+        """Weight of the points ``< x`` for each x."""
+        cum = np.concatenate([[0], np.cumsum(self.weights)])
+        out: IntArray = cum[np.searchsorted(self.values, x, side="left")]
+        return out
+
+    def expanded(self) -> FloatArray:
+        """The values repeated by their weights (only for small exact columns)."""
+        return np.repeat(self.values, self.weights)
+
+
+def _dedupe_sorted(v: FloatArray, w: IntArray | None) -> tuple[FloatArray, IntArray]:
+    """Collapse equal neighbours of sorted values, summing their weights."""
+    if v.size == 0:
+        return v.astype(np.float64), np.empty(0, np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], v[1:] != v[:-1]]))
+    if w is None:
+        counts = np.diff(np.concatenate([starts, [v.size]])).astype(np.int64)
+    else:
+        counts = np.add.reduceat(w, starts).astype(np.int64)
+    return np.ascontiguousarray(v[starts], dtype=np.float64), counts
+
+
+def merge_points(parts: list[Points]) -> Points:
+    """The union of several summaries: points pooled, equal values combined, errors added."""
+    parts = [p for p in parts if p.values.size]
+    if not parts:
+        return Points.empty()
+    if len(parts) == 1:
+        p = parts[0]
+        return Points(p.values, p.weights, p.rank_error, p.transport_error)
+    v = np.concatenate([p.values for p in parts])
+    w = np.concatenate([p.weights for p in parts])
+    order = np.argsort(v, kind="stable")  # sorted runs: a merge, linear time
+    values, weights = _dedupe_sorted(v[order], w[order])
+    return Points(
+        values,
+        weights,
+        sum(p.rank_error for p in parts),
+        sum(p.transport_error for p in parts),
+    )
+
+
+def compress(p: Points, points: int) -> Points:
+    """At most about ``points`` points: groups of consecutive points of about equal weight,
+    each replaced by its weighted median; the added rank and transport errors are tracked."""
+    n = p.values.size
+    if n <= points:
+        return p
+    w = p.weights
+    cum = np.cumsum(w)
+    total = int(cum[-1])
+    before = cum - w
+    gid = (before * points) // total  # integer arithmetic: deterministic group boundaries
+    starts = np.flatnonzero(np.concatenate([[True], gid[1:] != gid[:-1]]))
+    gw = np.add.reduceat(w, starts)
+    base = before[starts]
+    # weighted median: the first point whose running weight reaches half of its group's
+    median = np.searchsorted(cum, base + gw / 2.0, side="left")
+    below = before[median] - base
+    above = base + gw - cum[median]
+    added_rank = float(np.max(np.maximum(below, above)))
+    sizes = np.diff(np.concatenate([starts, [n]]))
+    owner = np.repeat(median, sizes)
+    added_transport = float(np.dot(w, np.abs(p.values - p.values[owner])))
+    return Points(
+        np.ascontiguousarray(p.values[median]),
+        gw.astype(np.int64),
+        p.rank_error + added_rank,
+        p.transport_error + added_transport,
+    )
+
+
+@dataclass
+class NumericSummary:
+    """A numeric column of one side: exact moments, counts of what was excluded, and points."""
+
+    points: Points
+    moments: Moments
+    missing: int = 0
+    """Nulls and NaN."""
+    infinite: int = 0
+    """+inf and -inf (excluded from the tests, reported)."""
+    exact: bool = True
+    """True while the points are the distinct values with their exact counts."""
+
+    @property
+    def n(self) -> int:
+        """Finite values."""
+        return self.moments.n
+
+    @property
+    def rank_error_share(self) -> float:
+        """Bound on the CDF error, as a share of the values."""
+        return self.points.rank_error / self.n if self.n else 0.0
+
+    @property
+    def transport_error_mean(self) -> float:
+        """Bound on the Wasserstein-1 distance between the values and the points."""
+        return self.points.transport_error / self.n if self.n else 0.0
+
+
+@dataclass
+class NumericBuilder:
+    """Streams batches of float64 values into a :class:`NumericSummary`."""
+
+    exact_limit: int = EXACT_LIMIT
+    points: int = SUMMARY_POINTS
+    moments: Moments = field(default_factory=Moments)
+    missing: int = 0
+    infinite: int = 0
+    _pending: list[Points] = field(default_factory=list)
+    _pending_size: int = 0
+    _exact: Points | None = None
+    _levels: list[list[Points]] | None = None
+
+    def add(self, values: FloatArray) -> None:
+        """Add one batch: raw float64 values, NaN standing for missing."""
+        finite_mask = np.isfinite(values)
+        finite = values[finite_mask] if not finite_mask.all() else values
+        excluded = values.size - finite.size
+        if excluded:
+            nan = int(np.count_nonzero(np.isnan(values)))
+            self.missing += nan
+            self.infinite += excluded - nan
+        if finite.size == 0:
+            return
+        self.moments = self.moments.merge(Moments.of(finite))
+        pts = Points.from_values(finite)
+        if self._levels is None:
+            self._pending.append(pts)
+            self._pending_size += pts.values.size
+            if self._pending_size > max(self.exact_limit, 65_536):
+                self._consolidate()
+        else:
+            self._push(compress(pts, self.points), 0)
+
+    def add_points(self, pts: Points, moments: Moments, missing: int, infinite: int) -> None:
+        """Add an already summarized part (from a merge or a category table)."""
+        self.moments = self.moments.merge(moments)
+        self.missing += missing
+        self.infinite += infinite
+        if pts.values.size == 0:
+            return
+        exact = pts.rank_error == 0 and pts.transport_error == 0
+        if self._levels is None and exact:
+            self._pending.append(pts)
+            self._pending_size += pts.values.size
+            if self._pending_size > max(self.exact_limit, 65_536):
+                self._consolidate()
+        else:
+            self._to_levels()
+            self._push(compress(pts, self.points), 0)
+
+    def _consolidate(self) -> None:
+        parts = ([self._exact] if self._exact is not None else []) + self._pending
+        self._exact = merge_points(parts)
+        self._pending, self._pending_size = [], 0
+        if self._exact.values.size > self.exact_limit:
+            self._to_levels()
+
+    def _to_levels(self) -> None:
+        if self._levels is not None:
+            return
+        if self._pending:
+            parts = ([self._exact] if self._exact is not None else []) + self._pending
+            self._exact = merge_points(parts)
+            self._pending, self._pending_size = [], 0
+        self._levels = []
+        if self._exact is not None and self._exact.values.size:
+            self._push(compress(self._exact, self.points), 0)
+        self._exact = None
+
+    def _push(self, pts: Points, level: int) -> None:
+        assert self._levels is not None
+        while len(self._levels) <= level:
+            self._levels.append([])
+        self._levels[level].append(pts)
+        if len(self._levels[level]) >= FAN_IN:
+            merged = compress(merge_points(self._levels[level]), self.points)
+            self._levels[level] = []
+            self._push(merged, level + 1)
+
+    def finish(self) -> NumericSummary:
+        """The summary of everything added (the builder may keep being used)."""
+        if self._levels is None:
+            parts = ([self._exact] if self._exact is not None else []) + self._pending
+            self._exact = merge_points(parts)
+            self._pending, self._pending_size = [], 0
+            if self._exact.values.size <= self.exact_limit:
+                moments = exact_moments(self._exact) if self.moments.n else self.moments
+                return NumericSummary(self._exact, moments, self.missing, self.infinite, exact=True)
+            self._to_levels()
+        assert self._levels is not None
+        everything = merge_points([p for level in self._levels for p in level])
+        return NumericSummary(
+            compress(everything, self.points),
+            self.moments,
+            self.missing,
+            self.infinite,
+            exact=False,
+        )
+
+
+def exact_moments(points: Points) -> Moments:
+    """Moments of exact points: the same for any batch split and row order, because the
+    points are sorted and counted before any sum is taken."""
+    if points.values.size == 0:
+        return Moments()
+    n = int(points.weights.sum())
+    w = points.weights.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if n == points.values.size:  # no ties: numpy's pairwise mean, as scipy computes it
+            mean = float(np.mean(points.values))
+        else:  # shifted by the minimum, so large offsets do not swamp the spread
+            low = points.values[0]
+            mean = float(low + np.dot(w, points.values - low) / n)
+        dev = points.values - mean
+        m2 = float(np.dot(w, dev * dev))
+    return Moments(n, mean, m2, float(points.values[0]), float(points.values[-1]))
+
+
+def merge_summaries(
+    parts: list[NumericSummary], exact_limit: int = EXACT_LIMIT, points: int = SUMMARY_POINTS
+) -> NumericSummary:
+    """The summary of the union of several sides (exact when the union fits the budget)."""
+    moments = Moments()
+    for p in parts:
+        moments = moments.merge(p.moments)
+    missing = sum(p.missing for p in parts)
+    infinite = sum(p.infinite for p in parts)
+    pooled = merge_points([p.points for p in parts])
+    exact = all(p.exact for p in parts) and pooled.values.size <= exact_limit
+    if exact:
+        moments = exact_moments(pooled)
+    else:
+        pooled = compress(pooled, points)
+    return NumericSummary(pooled, moments, missing, infinite, exact=exact)

@@ -1,0 +1,280 @@
+"""The profile file: one ZIP archive, recognized by its content, versioned.
+
+Layout (``FORMAT_VERSION`` 1):
+
+* ``driftcli-profile.json`` (always the first entry): ``format`` = ``"driftcli-profile"``,
+  ``format_version``, ``driftcli_version``, ``rows``, ``source`` (path and format of the data
+  profiled), ``options`` (exact limit, forced kinds), ``schema`` (the Arrow schema, base64 IPC)
+  and per column its rows and scalar summaries, naming the arrays it uses;
+* ``arrays/N.npy``: numpy arrays (no pickles): numeric points (values float64, weights
+  int64) and category labels (UTF-8 bytes and int64 offsets) with counts.
+
+Entries carry a fixed timestamp, so the same profile always gives the same bytes.
+A file that is not a ZIP, lacks the header entry, is truncated or corrupt, or has a newer
+``format_version`` is rejected with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from driftcli.errors import InputError
+from driftcli.profile import Profile
+from driftcli.profile.categorical import CategoryCounts
+from driftcli.profile.column import ColumnProfile
+from driftcli.profile.numeric import Moments, NumericSummary, Points
+
+FORMAT = "driftcli-profile"
+FORMAT_VERSION = 1
+HEADER = "driftcli-profile.json"
+_MAGIC = b"PK\x03\x04"
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def is_profile(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file that starts like a profile (a ZIP whose first entry is the
+    profile header), whatever its name."""
+    p = Path(path)
+    try:
+        if not p.is_file():
+            return False
+        with p.open("rb") as fh:
+            head = fh.read(30 + len(HEADER))
+    except OSError:
+        return False
+    return head[:4] == _MAGIC and head[30:].startswith(HEADER.encode())
+
+
+class _Arrays:
+    def __init__(self) -> None:
+        self.items: list[np.ndarray[Any, Any]] = []
+
+    def put(self, arr: np.ndarray[Any, Any]) -> str:
+        self.items.append(np.ascontiguousarray(arr))
+        return f"arrays/{len(self.items) - 1}.npy"
+
+
+def _labels_to_arrays(labels: pa.Array, arrays: _Arrays) -> dict[str, str]:
+    arr = labels.cast(pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+        arr.offset : arr.offset + len(arr) + 1
+    ]
+    data_buf = arr.buffers()[2]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
+    )
+    start, end = int(offsets[0]) if len(offsets) else 0, int(offsets[-1]) if len(offsets) else 0
+    return {
+        "label_offsets": arrays.put(offsets - start),
+        "label_bytes": arrays.put(data[start:end]),
+    }
+
+
+def _labels_from_arrays(meta: dict[str, Any], get: Any) -> pa.Array:
+    offsets = get(meta["label_offsets"]).astype(np.int64)
+    data = get(meta["label_bytes"]).astype(np.uint8)
+    n = max(len(offsets) - 1, 0)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+
+
+def _column_meta(col: ColumnProfile, arrays: _Arrays) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": col.name, "rows": col.rows}
+    if col.numeric is not None:
+        s = col.numeric
+        m = s.moments
+        meta["numeric"] = {
+            "exact": s.exact,
+            "missing": s.missing,
+            "infinite": s.infinite,
+            "moments": {"n": m.n, "mean": m.mean, "m2": m.m2, "min": m.min, "max": m.max},
+            "rank_error": s.points.rank_error,
+            "transport_error": s.points.transport_error,
+            "values": arrays.put(s.points.values),
+            "weights": arrays.put(s.points.weights),
+        }
+    if col.categories is not None:
+        c = col.categories
+        meta["categories"] = {
+            "missing": c.missing,
+            "overflow": c.overflow,
+            "counts": arrays.put(c.counts),
+            **_labels_to_arrays(c.labels, arrays),
+        }
+    return meta
+
+
+def _json_float(x: float) -> Any:
+    return x if np.isfinite(x) else ("inf" if x > 0 else "-inf")
+
+
+def _float(x: Any) -> float:
+    return float(x)
+
+
+def save(profile: Profile, path: str | os.PathLike[str]) -> None:
+    """Write ``profile`` to ``path`` all or nothing (a temporary file renamed into place)."""
+    from driftcli.io import atomic_writer
+
+    with atomic_writer(path, "wb") as fh:
+        _dump(profile, fh)
+
+
+def to_bytes(profile: Profile) -> bytes:
+    """The profile file's bytes (for shipping partial profiles between processes)."""
+    buf = io.BytesIO()
+    _dump(profile, buf)
+    return buf.getvalue()
+
+
+def from_bytes(data: bytes, where: str = "profile bytes") -> Profile:
+    """Read bytes written by :func:`to_bytes`."""
+    return _read(io.BytesIO(data), where)
+
+
+def _dump(profile: Profile, fh: Any) -> None:
+    arrays = _Arrays()
+    schema = pa.schema([pa.field(c.name, c.type) for c in profile.columns.values()])
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "driftcli_version": profile.driftcli_version,
+        "rows": profile.rows,
+        "source": {"path": profile.path, "format": profile.format},
+        "options": profile.options,
+        "schema": base64.b64encode(schema.serialize().to_pybytes()).decode("ascii"),
+        "columns": [_column_meta(c, arrays) for c in profile.columns.values()],
+        "model": None,
+    }
+    if profile.model is not None:
+        meta, model_arrays = profile.model.to_state()
+        header["model"] = {
+            "meta": meta,
+            "arrays": {k: arrays.put(v) for k, v in sorted(model_arrays.items())},
+        }
+    for col in header["columns"]:
+        if "numeric" in col:
+            mo = col["numeric"]["moments"]
+            mo["min"], mo["max"] = _json_float(mo["min"]), _json_float(mo["max"])
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        _write(zf, HEADER, json.dumps(header, sort_keys=True, indent=1).encode())
+        for i, arr in enumerate(arrays.items):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, arr, allow_pickle=False)
+            _write(zf, f"arrays/{i}.npy", buf.getvalue())
+
+
+def _write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_EPOCH)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
+def load(path: str | os.PathLike[str]) -> Profile:
+    """Read a profile file; one-line :class:`InputError` for anything unreadable."""
+    where = str(path)
+    if not is_profile(path):
+        raise InputError(f"{where}: not a driftcli profile")
+    try:
+        with open(path, "rb") as fh:
+            return _read(fh, where)
+    except OSError as err:
+        raise InputError(f"{where}: cannot read profile: {err.strerror or err}") from None
+
+
+def _read(fh: Any, where: str) -> Profile:
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            header = json.loads(zf.read(HEADER))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise InputError(f"{where}: not a driftcli profile")
+            version = header.get("format_version")
+            if not isinstance(version, int) or version < 1:
+                raise InputError(f"{where}: profile has no valid format_version")
+            if version > FORMAT_VERSION:
+                raise InputError(
+                    f"{where}: profile format version {version} is newer than this driftcli "
+                    f"reads ({FORMAT_VERSION}); upgrade driftcli"
+                )
+
+            def get(name: str) -> np.ndarray[Any, Any]:
+                with zf.open(name) as fh:
+                    data = io.BytesIO(fh.read())
+                return np.lib.format.read_array(data, allow_pickle=False)
+
+            return _profile(header, get, where)
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, TypeError, EOFError) as err:
+        raise InputError(f"{where}: corrupt or truncated profile ({_first(err)})") from None
+    except OSError as err:
+        raise InputError(f"{where}: cannot read profile: {err.strerror or err}") from None
+
+
+def _first(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
+    schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(header["schema"])))
+    columns: dict[str, ColumnProfile] = {}
+    for meta in header["columns"]:
+        name = meta["name"]
+        col = ColumnProfile(name, schema.field(name).type, int(meta["rows"]))
+        num = meta.get("numeric")
+        if num is not None:
+            mo = num["moments"]
+            values = get(num["values"]).astype(np.float64)
+            weights = get(num["weights"]).astype(np.int64)
+            if values.shape != weights.shape:
+                raise ValueError(f"column {name!r}: points and weights differ in length")
+            col.numeric = NumericSummary(
+                Points(values, weights, float(num["rank_error"]), float(num["transport_error"])),
+                Moments(
+                    int(mo["n"]),
+                    float(mo["mean"]),
+                    float(mo["m2"]),
+                    _float(mo["min"]),
+                    _float(mo["max"]),
+                ),
+                int(num["missing"]),
+                int(num["infinite"]),
+                bool(num["exact"]),
+            )
+        cats = meta.get("categories")
+        if cats is not None:
+            col.categories = CategoryCounts(
+                _labels_from_arrays(cats, get),
+                get(cats["counts"]).astype(np.int64),
+                int(cats["missing"]),
+                bool(cats["overflow"]),
+            )
+        columns[name] = col
+    model = None
+    if header.get("model"):
+        from driftcli.model import ModelStats  # type: ignore[attr-defined,import-untyped,unused-ignore]
+
+        m = header["model"]
+        model = ModelStats.from_state(m["meta"], {k: get(v) for k, v in m["arrays"].items()})
+    options = dict(header.get("options") or {})
+    options["source"] = header.get("source") or {}
+    return Profile(
+        columns,
+        int(header["rows"]),
+        where,
+        "profile",
+        options,
+        model,
+        str(header.get("driftcli_version", "")),
+    )

@@ -1,0 +1,361 @@
+"""Profiles: streaming, merging, saving, and the error bounds of summarized columns."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import driftcli
+from driftcli.errors import InputError
+from driftcli.profile import Profile, build
+from driftcli.profile.numeric import NumericBuilder, NumericSummary
+from driftcli.profile.store import FORMAT_VERSION, is_profile
+from driftcli.stattests import REGISTRY
+from driftcli.stattests.base import ColumnPair, Kind, exact_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+FIXTURE = Path(__file__).parent / "fixtures" / "reference_v1.profile"
+
+
+def frame(seed: int, n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    x[rng.random(n) < 0.05] = np.nan
+    return pd.DataFrame(
+        {
+            "x": x,
+            "ints": rng.integers(0, 50, n),
+            "small": rng.integers(0, 4, n),
+            "label": rng.choice(["a", "b", "c", "d"], n),
+            "flag": rng.random(n) < 0.3,
+        }
+    )
+
+
+def profile_of(table: pa.Table, batch_rows: int, **kw: object) -> Profile:
+    return build(
+        iter(table.to_batches(max_chunksize=batch_rows)),
+        table.schema,
+        role="reference",
+        path=None,
+        fmt="arrow",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def same_profile(a: Profile, b: Profile) -> None:
+    assert a.rows == b.rows
+    assert a.column_names == b.column_names
+    for name in a.column_names:
+        ca, cb = a.columns[name], b.columns[name]
+        assert ca.rows == cb.rows
+        if ca.numeric is not None:
+            assert cb.numeric is not None
+            na, nb = ca.numeric, cb.numeric
+            assert na.exact and nb.exact
+            np.testing.assert_array_equal(na.points.values, nb.points.values)
+            np.testing.assert_array_equal(na.points.weights, nb.points.weights)
+            assert (na.missing, na.infinite, na.n) == (nb.missing, nb.infinite, nb.n)
+            assert na.moments.mean == pytest.approx(nb.moments.mean, rel=1e-9, abs=1e-12)
+            assert na.moments.m2 == pytest.approx(nb.moments.m2, rel=1e-9, abs=1e-9)
+        if ca.categories is not None:
+            assert cb.categories is not None
+            assert ca.categories.as_dict() == cb.categories.as_dict()
+            assert ca.categories.missing == cb.categories.missing
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 3_000),
+    cut=st.floats(0, 1),
+    batch=st.sampled_from([1, 7, 100, 1_000, 100_000]),
+)
+def test_merge_equals_profile_of_the_union(seed: int, n: int, cut: float, batch: int) -> None:
+    table = pa.Table.from_pandas(frame(seed, n), preserve_index=False)
+    k = int(cut * n)
+    whole = profile_of(table, 4096)
+    parts = profile_of(table.slice(0, k), batch).merge(profile_of(table.slice(k), batch))
+    same_profile(whole, parts)
+    # merging in the other order, and row order, do not matter either
+    reordered = profile_of(table.slice(k), batch).merge(profile_of(table.slice(0, k), 13))
+    same_profile(whole, reordered)
+    shuffled = table.take(np.random.default_rng(seed).permutation(n))
+    same_profile(whole, profile_of(shuffled, batch))
+
+
+def summary(values: np.ndarray, batch: int, exact_limit: int, points: int) -> NumericSummary:
+    b = NumericBuilder(exact_limit=exact_limit, points=points)
+    for i in range(0, values.size, batch):
+        b.add(values[i : i + batch])
+    return b.finish()
+
+
+def generated(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+    if kind == "heavy":
+        return rng.standard_cauchy(n)
+    if kind == "ties":
+        return rng.integers(0, 300, n).astype(float)
+    if kind == "constant":
+        return np.full(n, 3.25)
+    if kind == "bimodal":
+        return np.where(rng.random(n) < 0.4, rng.normal(-5, 1, n), rng.normal(5, 0.5, n))
+    if kind == "lognormal":
+        return rng.lognormal(3, 1.5, n)
+    return rng.normal(size=n)
+
+
+KINDS = ["normal", "heavy", "ties", "constant", "bimodal", "lognormal"]
+BOUNDED = ["ks", "wasserstein", "energy", "psi", "jensenshannon", "hellinger"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(8))
+def test_summarized_statistics_stay_within_their_bounds(kind: str, seed: int) -> None:
+    """Many generated columns, a tiny exact limit and few points (so summaries are coarse):
+    every statistic from the summaries lies within its stated bound of the exact one."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(2_000, 20_000)), int(rng.integers(2_000, 20_000))
+    r = generated(kind, rng, n)
+    c = generated(kind, rng, m) * float(rng.choice([1.0, 1.0, 1.02])) + float(
+        rng.choice([0.0, 0.0, 0.05])
+    )
+    exact = ColumnPair(Kind.NUMERIC, ref=exact_summary(r), cur=exact_summary(c))
+    approx = ColumnPair(
+        Kind.NUMERIC,
+        ref=summary(r, int(rng.integers(100, 3_000)), 50, 64),
+        cur=summary(c, int(rng.integers(100, 3_000)), 50, 64),
+    )
+    for name in BOUNDED:
+        want = REGISTRY[name].run(exact)
+        got = REGISTRY[name].run(approx)
+        if approx.exact:
+            continue
+        assert got.error_bound is not None, name
+        slack = 1e-9 * max(1.0, abs(want.statistic))
+        assert abs(got.statistic - want.statistic) <= got.error_bound + slack, (
+            name,
+            got,
+            want,
+        )
+        if got.p_value_interval is not None and want.p_value is not None:
+            lo, hi = got.p_value_interval
+            # the exact p is the asymptotic one at the exact D beyond 10,000 rows per side
+            p_exact = (
+                stats.kstwo.sf(want.statistic, round(n * m / (n + m)))
+                if max(n, m) > 10_000
+                else None
+            )
+            if p_exact is not None:
+                assert lo - 1e-12 <= p_exact <= hi + 1e-12
+
+
+def test_t_test_is_exact_from_any_summary() -> None:
+    rng = np.random.default_rng(3)
+    r, c = rng.normal(size=50_000), rng.normal(0.01, size=40_000)
+    approx = ColumnPair(Kind.NUMERIC, ref=summary(r, 1000, 10, 64), cur=summary(c, 999, 10, 64))
+    got = REGISTRY["t_test"].run(approx)
+    want = stats.ttest_ind(r, c, equal_var=False)
+    assert got.statistic == pytest.approx(want.statistic, rel=1e-9)
+    assert got.p_value == pytest.approx(want.pvalue, rel=1e-9)
+    assert got.error_bound is None
+
+
+def test_verdicts_differ_only_within_the_bound() -> None:
+    """A compare on summarized profiles gives the exact verdict unless the exact statistic is
+    within the bound of its threshold."""
+    rng = np.random.default_rng(11)
+    for shift in np.linspace(0.0, 0.3, 16):
+        r = rng.normal(size=30_000)
+        c = rng.normal(shift, size=30_000)
+        ref, cur = pd.DataFrame({"x": r}), pd.DataFrame({"x": c})
+        exact = driftcli.compare(ref, cur, exact_limit=10**9).column("x")
+        approx = driftcli.compare(ref, cur, exact_limit=1_000).column("x")
+        assert approx.approximate and approx.error_bound is not None
+        assert exact.test == approx.test == "wasserstein"
+        assert abs(approx.statistic - exact.statistic) <= approx.error_bound + 1e-12
+        if abs(exact.statistic - exact.threshold) > approx.error_bound:
+            assert approx.drift == exact.drift
+
+
+def test_p_value_test_defers_when_its_interval_straddles_the_threshold() -> None:
+    rng = np.random.default_rng(5)
+    r = rng.normal(size=200_000)
+    # choose a shift whose KS p-value is near 0.05: D near the critical value
+    c = rng.normal(0.0055, size=200_000)
+    res = driftcli.compare(
+        pd.DataFrame({"x": r}), pd.DataFrame({"x": c}), stattest="ks", exact_limit=100
+    )
+    col = res.column("x")
+    assert col.p_value_interval is not None or col.deferred_from == "ks"
+    if col.deferred_from == "ks":
+        assert col.test == "wasserstein" and col.note and "cannot decide" in col.note
+    else:
+        lo, hi = col.p_value_interval
+        assert not lo < 0.05 <= hi
+
+
+@pytest.mark.parametrize("name", ["anderson", "cramer_von_mises", "kl_div"])
+def test_tests_without_a_bound_defer_to_the_distance(name: str) -> None:
+    rng = np.random.default_rng(1)
+    ref = pd.DataFrame({"x": rng.normal(size=5_000)})
+    cur = pd.DataFrame({"x": rng.normal(1.0, size=5_000)})
+    col = driftcli.compare(ref, cur, stattest=name, exact_limit=100).column("x")
+    assert col.deferred_from == name
+    assert col.test == "wasserstein" and col.drift
+
+
+def test_examples_profile_path_equals_raw_path(tmp_path: Path) -> None:
+    """The raw and the saved-profile paths give identical results on the shipped examples."""
+    ref, cur = EXAMPLES / "reference.parquet", EXAMPLES / "current.parquet"
+    raw = driftcli.compare(ref, cur).to_dict()
+    saved = tmp_path / "ref.profile"
+    driftcli.profile(ref).save(saved)
+    via = driftcli.compare(saved, cur).to_dict()
+    for d in (raw, via):
+        d.pop("generated_at")
+        d["reference"].pop("path")
+        d["reference"].pop("format")
+    assert raw == via
+
+
+def test_saving_is_byte_identical_and_round_trips(tmp_path: Path) -> None:
+    table = pa.Table.from_pandas(frame(1, 5_000), preserve_index=False)
+    a, b = tmp_path / "a.profile", tmp_path / "b.profile"
+    profile_of(table, 1000).save(a)
+    profile_of(table, 1000).save(b)
+    assert a.read_bytes() == b.read_bytes()
+    assert is_profile(a)
+    same_profile(profile_of(table, 1000), Profile.load(a))
+
+
+def test_summarized_profile_round_trips(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    table = pa.table({"x": rng.normal(size=300_000)})
+    prof = profile_of(table, 65_536)
+    assert not prof.columns["x"].numeric.exact  # type: ignore[union-attr]
+    prof.save(tmp_path / "p")
+    back = Profile.load(tmp_path / "p")
+    a, b = prof.columns["x"].numeric, back.columns["x"].numeric
+    assert a is not None and b is not None
+    np.testing.assert_array_equal(a.points.values, b.points.values)
+    assert a.points.rank_error == b.points.rank_error and not b.exact
+
+
+def test_committed_fixture_profile_loads_and_compares() -> None:
+    """A profile written by format version 1 stays readable by later releases."""
+    prof = Profile.load(FIXTURE)
+    assert prof.rows > 0 and "age" in prof.columns
+    res = driftcli.compare(FIXTURE, EXAMPLES / "current.parquet")
+    assert res.reference.format == "profile"
+    assert res.exit_code in (0, 1)
+
+
+def test_bad_profiles_are_one_line_errors(tmp_path: Path) -> None:
+    good = tmp_path / "good.profile"
+    driftcli.profile(EXAMPLES / "reference.parquet").save(good)
+    data = good.read_bytes()
+    truncated = tmp_path / "truncated.profile"
+    truncated.write_bytes(data[: len(data) // 2])
+    corrupt = tmp_path / "corrupt.profile"
+    corrupt.write_bytes(data[:200] + bytes(100) + data[300:])
+    future = tmp_path / "future.profile"
+    import zipfile
+
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(future, "w") as zout:
+        for item in zin.infolist():
+            payload = zin.read(item)
+            if item.filename == "driftcli-profile.json":
+                payload = payload.replace(
+                    f'"format_version": {FORMAT_VERSION}'.encode(), b'"format_version": 99'
+                )
+            zout.writestr(item, payload)
+    for bad, words in ((truncated, "corrupt"), (corrupt, "corrupt"), (future, "newer")):
+        with pytest.raises(InputError, match=words) as err:
+            Profile.load(bad)
+        assert "\n" not in str(err.value) and str(bad) in str(err.value)
+        proc = subprocess.run(
+            [sys.executable, "-m", "driftcli", "compare", str(bad), str(EXAMPLES / "current.csv")],
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_profile_command_and_merge(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "driftcli", *args], capture_output=True, text=True
+        )
+
+    ref_csv = EXAMPLES / "reference.csv"
+    table = pd.read_csv(ref_csv)
+    half = len(table) // 2
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    table.iloc[:half].to_parquet(a)
+    table.iloc[half:].to_parquet(b)
+    for part in (a, b):
+        proc = run("profile", str(part), "-o", str(part.with_suffix(".profile")))
+        assert proc.returncode == 0, proc.stderr
+    merged = tmp_path / "merged.bin"
+    proc = run(
+        "profile",
+        "--merge",
+        str(a.with_suffix(".profile")),
+        str(b.with_suffix(".profile")),
+        "-o",
+        str(merged),
+    )
+    assert proc.returncode == 0, proc.stderr
+    whole = tmp_path / "whole.profile"
+    assert run("profile", str(ref_csv), "-o", str(whole)).returncode == 0
+    cur = str(EXAMPLES / "current.csv")
+    out1 = run("compare", str(merged), cur, "--json", "-")
+    out2 = run("compare", str(ref_csv), cur, "--json", "-")
+    assert out1.returncode == out2.returncode
+    import json
+
+    j1, j2 = json.loads(out1.stdout), json.loads(out2.stdout)
+    assert [c["drift"] for c in j1["columns"]] == [c["drift"] for c in j2["columns"]]
+    for c1, c2 in zip(j1["columns"], j2["columns"], strict=True):
+        if c1["statistic"] is not None:
+            assert c1["statistic"] == pytest.approx(c2["statistic"], rel=1e-9, abs=1e-12)
+    # the output may not overwrite an input
+    proc = run("profile", str(ref_csv), "-o", str(ref_csv))
+    assert proc.returncode == 2 and "input" in proc.stderr
+
+
+def test_profile_memory_is_bounded() -> None:
+    """A builder's points never exceed the levels' capacity, however many rows stream in."""
+    b = NumericBuilder(exact_limit=1_000, points=512)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        b.add(rng.normal(size=4_096))
+        held = sum(p.values.size for level in (b._levels or []) for p in level)
+        assert held <= 4 * 512 * 8
+    s = b.finish()
+    assert s.n == 300 * 4_096 and not s.exact
+    assert s.rank_error_share <= 10 / (2 * 512)
+    assert math.isfinite(s.transport_error_mean)
+
+
+def test_profile_whose_kind_contradicts_the_comparison_is_an_error(tmp_path: Path) -> None:
+    ref = pd.DataFrame({"zip": ["02134", "10001", "94105"] * 50})
+    saved = tmp_path / "ref.profile"
+    driftcli.profile(ref, numerical=["zip"]).save(saved)
+    with pytest.raises(driftcli.UsageError, match="profiled as numeric"):
+        driftcli.compare(saved, ref)
+    # asking for the same kind again works
+    assert driftcli.compare(saved, ref, numerical=["zip"]).exit_code == 0
