@@ -213,3 +213,13 @@ def test_hostile_output_names_are_shown_inert(scene):
         targets.check([("--json", str(name))], [])
     message = str(err.value)
     assert "\n" not in message and "\x1b" not in message and "\\x1b[2J\\n::error" in message
+
+
+def test_a_saved_profile_being_read_is_an_input(cli, scene):
+    prof = scene.root / "ref.profile"
+    assert cli("profile", scene.ref, "-o", prof, "-q").code == 0
+    before = prof.read_bytes()
+    for option in OPTIONS:
+        run = cli("compare", prof, scene.broken, option, prof)
+        assert run.code == 2 and "would overwrite the input" in run.err, run.err
+    assert prof.read_bytes() == before
