@@ -157,7 +157,7 @@ def test_junit_xml(base, names):
     for el in root.iter():
         for value in el.attrib.values():
             assert not RAW_CONTROL.search(value) and "\n" not in value
-        assert not RAW_CONTROL.search(el.text or "")
+        assert not RAW_CONTROL.search((el.text or "").replace("\t", ""))  # text keeps tabs
 
 
 @given(names=names_st)
