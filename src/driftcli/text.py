@@ -68,10 +68,11 @@ def guard_line(line: str) -> str:
     '\\  ::set-output name=x::1'
     >>> guard_line("| ::error:: |")
     '| ::error:: |'
+    >>> guard_line("::x##[error]")
+    '\\::x##\\[error]'
     """
-    if line.lstrip().startswith("::"):
-        return "\\" + line
-    return line.replace(_LEGACY_COMMAND, "##\\[")
+    line = line.replace(_LEGACY_COMMAND, "##\\[")
+    return "\\" + line if line.lstrip().startswith("::") else line
 
 
 def guard_lines(text: str, *, strip: bool = False) -> str:
