@@ -44,12 +44,12 @@ def test_missing_file(cli, tmp_path, data):
 
 def test_unreadable_file(cli, tmp_path, data, monkeypatch):
     """A permission error (simulated: the tests may run as root) is an input error."""
-    import driftcli.io
+    import pyarrow.csv
 
     def denied(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(driftcli.io.pacsv, "read_csv", denied)
+    monkeypatch.setattr(pyarrow.csv, "open_csv", denied)
     line = check(cli, tmp_path, data, data)
     assert "data.csv" in line and "Permission denied" in line
 

@@ -359,3 +359,26 @@ def test_profile_whose_kind_contradicts_the_comparison_is_an_error(tmp_path: Pat
         driftcli.compare(saved, ref)
     # asking for the same kind again works
     assert driftcli.compare(saved, ref, numerical=["zip"]).exit_code == 0
+
+
+@pytest.mark.parametrize("side", ["reference", "current"])
+def test_model_quality_through_saved_profiles(tmp_path: Path, side: str) -> None:
+    """Model metrics, target and prediction drift are the same from a saved profile."""
+    ref, cur = EXAMPLES / "churn_reference.parquet", EXAMPLES / "churn_current.parquet"
+    roles = {"target": "churned", "prediction": "predicted_churn", "proba": ["churn_proba"]}
+    raw = driftcli.compare(ref, cur, **roles).to_dict()
+    saved = tmp_path / f"{side}.profile"
+    driftcli.profile(ref if side == "reference" else cur, **roles).save(saved)
+    args = (saved, cur) if side == "reference" else (ref, saved)
+    via = driftcli.compare(*args, **roles).to_dict()
+    for d in (raw, via):
+        d.pop("generated_at")
+        d[side].pop("path")
+        d[side].pop("format")
+    assert via == raw
+    assert raw["performance"]["metrics"]
+    # a profile saved without the model columns cannot answer for them
+    plain = tmp_path / "plain.profile"
+    driftcli.profile(ref).save(plain)
+    with pytest.raises(driftcli.UsageError, match="no model columns"):
+        driftcli.compare(plain, cur, **roles)

@@ -4,60 +4,35 @@ sides (data or profiles) and gates the outcome. Nothing here prints."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from driftcli import io
+from driftcli.columns import infer_kind_profiles
 from driftcli.compare import Progress, check_named_columns, compare_profiles
-from driftcli.errors import InputError
-from driftcli.performance import ModelQuality, role_columns
-from driftcli.performance import evaluate as evaluate_tables
+from driftcli.drift import analyze_profiles
+from driftcli.errors import InputError, UsageError
+from driftcli.model import ModelQuality, ModelStats, drift_kinds, evaluate_stats, role_columns
 from driftcli.profile import Profile, build
 from driftcli.profile.store import is_profile
 from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
+from driftcli.sources import Source, open_source, typed_hints
 
 #: Rows per record batch when streaming a side into its profile.
 BATCH_ROWS = 131_072
 
 
-class _RoleRows:
-    """The role columns' rows of one side, for model quality (bounded by those columns)."""
-
-    def __init__(self) -> None:
-        self.batches: list[pa.RecordBatch] = []
-
-    def update(self, batch: pa.RecordBatch) -> None:
-        self.batches.append(batch)
-
-    def merge(self, other: _RoleRows) -> _RoleRows:
-        out = _RoleRows()
-        out.batches = self.batches + other.batches
-        return out
-
-    def table(self, schema: pa.Schema) -> pa.Table:
-        return pa.Table.from_batches(self.batches, schema=schema)
-
-    def to_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        raise InputError("saving model columns in a profile is not supported yet")
-
-
-class _Opened:
-    """A side's data, opened: its schema, and batches of the columns asked for."""
-
-    def __init__(self, data: Any, role: str, settings: Settings) -> None:
-        loaded = io.load(data, role=role, delimiter=settings.delimiter, encoding=settings.encoding)
-        self.table = loaded.table
-        self.schema = loaded.table.schema
-        self.path = loaded.path
-        self.format = loaded.format
-        self.num_rows: int | None = loaded.table.num_rows
-
-    def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
-        return iter(self.table.select(columns).to_batches(max_chunksize=BATCH_ROWS))
+def _open(data: Any, role: str, settings: Settings) -> Source:
+    return open_source(
+        data,
+        role=role,
+        delimiter=settings.delimiter,
+        encoding=settings.encoding,
+        na_values=settings.na_values,
+    )
 
 
 def wanted_columns(names: list[str], settings: Settings) -> list[str]:
@@ -91,15 +66,26 @@ def profile(
         return data
     if _is_profile_path(data):
         return Profile.load(data)
-    return _build(_Opened(data, role, settings), role, settings, progress)
+    return _build(_open(data, role, settings), role, settings, progress)
 
 
-def _build(opened: _Opened, role: str, settings: Settings, progress: Progress | None) -> Profile:
-    names = wanted_columns(opened.schema.names, settings)
-    schema = pa.schema([opened.schema.field(n) for n in names])
-    batches, path, fmt, total = opened.batches(names), opened.path, opened.format, opened.num_rows
+def _build(source: Source, role: str, settings: Settings, progress: Progress | None) -> Profile:
+    full = source.schema()
+    names = wanted_columns(full.names, settings)
+    schema = pa.schema([full.field(n) for n in names])
+    if names:
+        batches = source.batches(names, BATCH_ROWS)
+    else:  # nothing of this side is compared: its rows still count (min_rows, messages)
+        rows = source.num_rows
+        if rows is None:
+            rows = sum(b.num_rows for b in source.batches(full.names[:1], BATCH_ROWS))
+        empty = Profile({}, rows, source.path, source.format, {"exact_limit": settings.exact_limit})
+        if role_columns(settings):
+            empty.model = ModelStats.empty(settings, exact_limit=settings.exact_limit)
+        return empty
+    path, fmt, total = source.path, source.format, source.num_rows
     roles = [c for c in role_columns(settings) if c in schema.names]
-    model = _RoleRows() if roles else None
+    model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
 
     def tick(done: int, total_rows: int | None) -> None:
         if progress is not None:
@@ -118,19 +104,47 @@ def _build(opened: _Opened, role: str, settings: Settings, progress: Progress | 
         total_rows=total,
         progress=tick,
     )
-    if model is not None:
-        prof.options["model_schema"] = pa.schema([schema.field(c) for c in roles])
     return prof
 
 
 def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQuality:
-    tables = []
+    """Model quality from the two sides' model summaries; role columns' drift from their
+    column profiles, with the kinds the task asks for."""
+    stats = []
     for side in (ref, cur):
-        if isinstance(side.model, _RoleRows):
-            tables.append(side.model.table(side.options["model_schema"]))
+        if side.model is not None:
+            stats.append(side.model)
+        elif role_columns(settings) and side.format == "profile":
+            raise UsageError(
+                f"{side.path}: the profile holds no model columns; profile it again with the "
+                "same --target / --prediction / --proba"
+            )
         else:
-            tables.append(pa.table({}))
-    return evaluate_tables(tables[0], tables[1], settings)
+            stats.append(ModelStats.empty(settings, exact_limit=settings.exact_limit))
+    ref_stats, cur_stats = stats
+    if not role_columns(settings):
+        return evaluate_stats(ref_stats, cur_stats, settings, _no_drift)
+    kinds = drift_kinds(ref_stats, settings)
+
+    def column_drift(name: str) -> dict[str, Any]:
+        rc, cc = ref.columns[name], cur.columns[name]
+        kind = kinds.get(name, "numeric")
+        typed = infer_kind_profiles(
+            name,
+            rc,
+            cc,
+            categorical=kind == "categorical",
+            numerical=kind == "numeric",
+            max_int_categories=settings.max_int_categories,
+            id_unique_share=settings.id_unique_share,
+        )
+        return asdict(analyze_profiles(name, typed, rc, cc, settings))
+
+    return evaluate_stats(ref_stats, cur_stats, settings, column_drift)
+
+
+def _no_drift(name: str) -> dict[str, Any]:
+    raise AssertionError(f"no role columns, yet drift asked for {name!r}")
 
 
 def compare(
@@ -150,18 +164,30 @@ def compare(
     (exit code 2 on the command line) when the check cannot run.
     """
     settings = (settings or Settings()).updated(**options).validate()
-    sides: list[Profile | _Opened] = []
+    sides: list[Profile | Source] = []
     for data, role in ((reference, "reference"), (current, "current")):
         if isinstance(data, Profile):
             sides.append(data)
         elif _is_profile_path(data):
             sides.append(Profile.load(data))
         else:
-            sides.append(_Opened(data, role, settings))
-    names = [set(s.column_names if isinstance(s, Profile) else s.schema.names) for s in sides]
-    for side, role in zip(sides, ("reference", "current"), strict=True):
-        if not isinstance(side, Profile) and not side.schema.names:
-            raise InputError(f"{side.path or f'{role} {side.format} input'}: no columns")
+            sides.append(_open(data, role, settings))
+    if isinstance(sides[0], Source) and isinstance(sides[1], Source):
+        # a CSV side is read with the types of a typed side where its values allow
+        ref_hints, cur_hints = typed_hints(sides[0], sides[1])
+        for i, (data, role, hints) in enumerate(
+            ((reference, "reference", ref_hints), (current, "current", cur_hints))
+        ):
+            if hints:
+                sides[i] = open_source(
+                    data,
+                    role=role,
+                    delimiter=settings.delimiter,
+                    encoding=settings.encoding,
+                    na_values=settings.na_values,
+                    column_types=hints,
+                )
+    names = [set(s.column_names if isinstance(s, Profile) else s.schema().names) for s in sides]
     check_named_columns(settings, names[0] | names[1])
     if not role_columns(settings) and not (
         set(wanted_columns(sorted(names[0]), settings)) & names[1]

@@ -183,6 +183,15 @@ def compare(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding, e.g. latin-1. [default: utf8]")
     ] = None,
+    na_values: Annotated[
+        ListOpt,
+        typer.Option(
+            "--na-values",
+            help="CSV strings read as missing (repeatable or comma-separated); an empty cell "
+            "always is. --na-values '' keeps NA, NULL, ... as values. "
+            "[default: NA, N/A, NULL, NaN, nan, null, #N/A, ...]",
+        ),
+    ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -335,6 +344,7 @@ def compare(
         fail_on=fail_on,
         delimiter=delimiter,
         encoding=encoding,
+        na_values=[p for v in na_values for p in v.split(",")] if na_values else None,
         seed=seed,
         target=target,
         prediction=prediction,

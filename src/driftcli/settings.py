@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from driftcli.errors import UsageError
+from driftcli.sources.csv import DEFAULT_NA_VALUES
 
 #: What ``--fail-on`` accepts. ``never`` turns every breach into a pass (exit 0).
 #: ``target`` (drift of the --target column) is reported always but breaches only when listed.
@@ -106,6 +107,10 @@ class Settings:
     """CSV field delimiter."""
     encoding: str = "utf8"
     """CSV text encoding."""
+    na_values: list[str] = field(default_factory=lambda: list(DEFAULT_NA_VALUES))
+    """CSV strings read as missing (default: pyarrow's list: NA, N/A, NULL, NaN, nan, null,
+    #N/A, ...). An empty cell is always missing; [""] makes it the only one, so that a
+    country code NA stays a value."""
     seed: int = 0
     """Seed of the Monte Carlo p-value of chisquare on sparse tables (same seed, same result)."""
     correction: str = "none"
@@ -157,6 +162,11 @@ class Settings:
         both = set(self.categorical) & set(self.numerical)
         if both:
             raise UsageError(f"column {sorted(both)[0]!r} is in both --categorical and --numerical")
+        if not isinstance(self.na_values, list | tuple) or not all(
+            isinstance(v, str) for v in self.na_values
+        ):
+            raise UsageError(f"{self.where('na_values')} must be a list of strings")
+        self.na_values = list(self.na_values)
         if len(self.delimiter) != 1:
             raise UsageError(f"--delimiter must be one character, got {self.delimiter!r}")
         from driftcli.performance import validate_settings

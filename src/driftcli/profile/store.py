@@ -263,7 +263,7 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
         columns[name] = col
     model = None
     if header.get("model"):
-        from driftcli.model import ModelStats  # type: ignore[attr-defined,import-untyped,unused-ignore]
+        from driftcli.model import ModelStats
 
         m = header["model"]
         model = ModelStats.from_state(m["meta"], {k: get(v) for k, v in m["arrays"].items()})

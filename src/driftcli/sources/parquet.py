@@ -1,0 +1,233 @@
+"""Parquet files and directories of Parquet parts, read by row group.
+
+A directory is well-defined whatever order the file system lists it in: its part files
+(``*.parquet`` / ``*.pq``, skipping names that start with ``.`` or ``_`` such as Spark's
+``_SUCCESS``) are sorted by relative path; a file reached twice (through a symlink or a
+hard link) is read once; symlinked directories are followed, but never into a directory
+already visited, so a symlink loop ends. Every part must have the same columns with the
+same types (order may differ): otherwise the error names two parts that disagree.
+Hive-style ``key=value`` directories add partition columns, as ``pyarrow`` does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from driftcli.errors import InputError
+from driftcli.sources.base import Source, check_names, conform, first_line, normalized_schema
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Batches read ahead per part file: bounds memory at a few batches of the read columns.
+READAHEAD = 2
+
+
+def _is_part(name: str) -> bool:
+    return name.lower().endswith(PARQUET_SUFFIXES) and not name.startswith((".", "_"))
+
+
+def _cannot(path: Path | str, err: BaseException, hint: str = "") -> InputError:
+    return InputError(f"{path}: cannot read Parquet: {first_line(err)}{hint}")
+
+
+class ParquetFileSource(Source):
+    """One Parquet file, streamed by row group with only the requested columns decoded."""
+
+    format = "parquet"
+
+    def __init__(self, path: Path, *, role: str) -> None:
+        self.role = role
+        self.path = str(path)
+        self._file = path
+        try:
+            with pq.ParquetFile(path) as pf:
+                raw = pf.schema_arrow
+                self._rows: int = pf.metadata.num_rows
+        except (pa.ArrowException, OSError) as err:
+            raise _cannot(path, err) from err
+        check_names(raw.names, self.path)
+        self._schema = normalized_schema(raw)
+
+    def schema(self) -> pa.Schema:
+        return self._schema
+
+    @property
+    def num_rows(self) -> int | None:
+        return self._rows
+
+    def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        target = self.projected_schema(columns)
+        try:
+            with pq.ParquetFile(self._file) as pf:
+                # one row group at a time: iter_batches over all of them at once holds
+                # the whole file in memory (measured: 82 MiB peak for a 61 MiB file)
+                for group in range(pf.metadata.num_row_groups):
+                    for batch in pf.iter_batches(
+                        batch_size=batch_rows,
+                        row_groups=[group],
+                        columns=columns,
+                        use_threads=True,
+                    ):
+                        yield from conform(batch.select(columns), target, self.path or "")
+        except (pa.ArrowException, OSError) as err:
+            raise _cannot(self._file, err) from err
+
+    def read_all(self, columns: Sequence[str] | None = None) -> pa.Table:
+        """The whole file in one read (as fast as pyarrow's own, one chunk per row group)."""
+        names = self.columns(columns)
+        target = self.projected_schema(names)
+        try:
+            with pq.ParquetFile(self._file) as pf:
+                table = pf.read(columns=names, use_threads=True).select(names)
+        except (pa.ArrowException, OSError) as err:
+            raise _cannot(self._file, err) from err
+        if table.schema.equals(target, check_metadata=False):
+            return table
+        batches = [
+            b for batch in table.to_batches() for b in conform(batch, target, self.path or "")
+        ]
+        return pa.Table.from_batches(batches, schema=target)
+
+    def input_files(self) -> list[Path]:
+        return [self._file.resolve()]
+
+
+def discover_parts(root: Path) -> list[Path]:
+    """Part files under ``root`` in sorted relative-path order, each real file once."""
+    found: list[tuple[str, Path]] = []
+    seen_files: set[tuple[int, int]] = set()
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def walk(directory: Path, rel: str) -> None:
+        try:
+            st = directory.stat()
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as err:
+            raise InputError(f"{directory}: cannot list directory: {err.strerror or err}") from err
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:  # a symlink loop, or a directory linked twice
+            return
+        seen_dirs.add(key)
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            child = directory / entry.name
+            child_rel = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                walk(child, child_rel)
+            elif is_file and _is_part(entry.name):
+                found.append((child_rel, child))
+
+    walk(root, "")
+    out: list[Path] = []
+    for _, path in sorted(found):
+        try:
+            st = path.stat()
+        except OSError as err:  # a dangling symlink
+            raise InputError(f"{path}: cannot read Parquet: {err.strerror or err}") from err
+        key = (st.st_dev, st.st_ino)
+        if key not in seen_files:
+            seen_files.add(key)
+            out.append(path)
+    return out
+
+
+class ParquetDirSource(Source):
+    """A directory of Parquet parts read as one dataset, part by part in sorted order."""
+
+    format = "parquet"
+
+    def __init__(self, path: Path, *, role: str) -> None:
+        import pyarrow.dataset as ds
+
+        self.role = role
+        self.path = str(path)
+        self._root = path
+        self._parts = discover_parts(path)
+        if not self._parts:
+            raise InputError(f"{path}: directory holds no .parquet files")
+        first: pa.Schema | None = None
+        first_name = ""
+        rows = 0
+        for part in self._parts:
+            name = part.relative_to(path).as_posix()
+            try:
+                with pq.ParquetFile(part) as pf:
+                    schema = pf.schema_arrow
+                    rows += pf.metadata.num_rows
+            except (pa.ArrowException, OSError) as err:
+                raise _cannot(path, err, f" (in {name})") from err
+            check_names(schema.names, f"{path}/{name}")
+            if first is None:
+                first, first_name = schema, name
+                continue
+            self._check_same(first, first_name, schema, name)
+        assert first is not None
+        self._rows = rows
+        try:
+            self._dataset = ds.dataset(
+                [str(p) for p in self._parts],
+                format="parquet",
+                partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
+                partition_base_dir=str(path),
+            )
+        except (pa.ArrowException, OSError) as err:
+            raise _cannot(path, err) from err
+        full = self._dataset.schema
+        check_names(full.names, self.path)
+        self._scan_schema = full
+        # pre-buffering reads whole row groups ahead: off, the peak stays near a few batches
+        self._scan_options = ds.ParquetFragmentScanOptions(pre_buffer=False)
+        self._schema = normalized_schema(full)
+
+    def _check_same(self, a: pa.Schema, a_name: str, b: pa.Schema, b_name: str) -> None:
+        where = f"{self.path}: cannot read Parquet: the files do not share one schema"
+        a_types = {f.name: f.type for f in a}
+        b_types = {f.name: f.type for f in b}
+        for name, t in a_types.items():
+            if name not in b_types:
+                raise InputError(f"{where}: {a_name} has column {name!r}, {b_name} has not")
+            if b_types[name] != t:
+                raise InputError(
+                    f"{where}: column {name!r} is {t} in {a_name} but {b_types[name]} in {b_name}"
+                )
+        for name in b_types:
+            if name not in a_types:
+                raise InputError(f"{where}: {b_name} has column {name!r}, {a_name} has not")
+
+    def schema(self) -> pa.Schema:
+        return self._schema
+
+    @property
+    def num_rows(self) -> int | None:
+        return self._rows
+
+    def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        target = self.projected_schema(columns)
+        try:
+            for fragment in self._dataset.get_fragments():
+                for batch in fragment.to_batches(
+                    schema=self._scan_schema,
+                    columns=columns,
+                    batch_size=batch_rows,
+                    batch_readahead=READAHEAD,
+                    fragment_readahead=1,
+                    use_threads=True,
+                    fragment_scan_options=self._scan_options,
+                ):
+                    if batch.num_rows:
+                        yield from conform(batch, target, self.path or "")
+        except (pa.ArrowException, OSError) as err:
+            raise _cannot(self._root, err) from err
+
+    def input_files(self) -> list[Path]:
+        return [p.resolve() for p in self._parts]
