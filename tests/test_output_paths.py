@@ -223,3 +223,17 @@ def test_a_saved_profile_being_read_is_an_input(cli, scene):
         run = cli("compare", prof, scene.broken, option, prof)
         assert run.code == 2 and "would overwrite the input" in run.err, run.err
     assert prof.read_bytes() == before
+
+
+def test_a_sqlite_database_input_is_protected(cli, scene, monkeypatch):
+    import sqlite3
+
+    monkeypatch.chdir(scene.root)
+    with sqlite3.connect(scene.root / "ref.db") as db:
+        db.execute("create table t (x real)")
+    before = (scene.root / "ref.db").read_bytes()
+    for url in ("sqlite:///ref.db", f"sqlite:///{scene.root / 'ref.db'}"):
+        run = cli("compare", url, "cur.parquet", "--json", "ref.db")
+        assert run.code == 2 and "would overwrite the input" in run.err, run.err
+    assert (scene.root / "ref.db").read_bytes() == before
+    assert targets.local_path("postgresql://u@h/db") is None

@@ -5,7 +5,8 @@ directory, the config file, a saved profile), must be a regular file (never a di
 device, FIFO or socket: as root, ``--json /dev/null`` would otherwise replace the device
 node), and two outputs must not share a path. Paths are compared after following symbolic
 links, because the writer writes where a link points; hard links are caught by comparing
-inodes. ``-`` (stdout) is accepted only where the option supports it.
+inodes. ``-`` (stdout) is accepted only where the option supports it. A ``sqlite:///`` input
+protects its database file; a remote database URL reads no local file.
 """
 
 from __future__ import annotations
@@ -16,10 +17,27 @@ from pathlib import Path
 
 from driftcli.errors import OutputError, UsageError
 from driftcli.render.writer import kind_of, resolve
+from driftcli.sources.sql import SQLITE_SCHEMES, is_database_url
 from driftcli.text import terminal
 
 #: Options that may write to stdout with ``-``.
 STDOUT_OPTIONS = frozenset({"--json"})
+
+
+def local_path(item: str | os.PathLike[str]) -> str | None:
+    """The local file an input reads: the path itself, the file of a ``sqlite:///`` URL,
+    or None for a remote database URL (``postgresql://...``).
+
+    >>> local_path("sqlite:///data/ref.db"), local_path("postgresql://u@h/db")
+    ('data/ref.db', None)
+    """
+    given = os.fspath(item)
+    if not is_database_url(given):
+        return given
+    scheme, _, rest = given.partition("://")
+    if scheme.lower() in SQLITE_SCHEMES and rest.startswith("/"):
+        return rest[1:].split("?", 1)[0]
+    return None
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -68,7 +86,10 @@ def check(
         if "\0" in os.fspath(item):  # no file system accepts one; Python raises ValueError
             raise UsageError(f"{terminal(item)}: a path cannot contain a NUL character")
     for item in inputs:
-        source = os.fspath(item)
+        local = local_path(item)
+        if local is None:
+            continue
+        source = local
         source_real = resolve(source)
         read.append((source, source_real, _identity(source_real), source_real.is_dir()))
     seen: dict[Path, str] = {}
