@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from driftcli import compare
 from driftcli.config import EmailSettings, NotifySettings
-from driftcli.notify import notify, retry, slack_payload
+from driftcli.notify import Delivery, notify, retry, slack_payload
 from driftcli.render import github, junit, markdown, prometheus
 from driftcli.result import Result
 
@@ -147,7 +147,7 @@ def test_junit_has_a_case_per_performance_metric(result, tmp_path):
     assert cases["f1"].is_passed
 
 
-def test_junit_replaces_characters_xml_forbids(result, tmp_path):
+def test_junit_shows_controls_and_replaces_what_xml_cannot_hold(result, tmp_path):
     import xml.etree.ElementTree as ET
 
     result.columns[0].name = "bad\x01name\x1f"
@@ -160,12 +160,12 @@ def test_junit_replaces_characters_xml_forbids(result, tmp_path):
     junit.write(result, path)
     tree = ET.parse(path)  # the stdlib parser rejects any forbidden character
     names = [c.get("name") for c in tree.iter("testcase")]
-    assert "bad\ufffdname\ufffd" in names and "gone\ufffd" in names
-    assert any(s.get("message") == "why\ufffdnot" for s in tree.iter("skipped"))
+    assert "bad\\x01name\\x1f" in names and "gone\\x0b" in names  # shown, not hidden
+    assert any(s.get("message") == "why\\x00not" for s in tree.iter("skipped"))
     props = {p.get("name"): p.get("value") for p in tree.iter("property")}
-    assert props["reference"] == "ref\x7f\ufffd.csv"  # DEL is allowed in XML 1.0
+    assert props["reference"] == "ref\\x7f\\x08.csv"
     JUnitXml.fromfile(str(path))  # and so does junitparser's
-    assert junit.xml_safe("tab\there\nline\r") == "tab\there\nline\r"
+    assert junit.xml_safe("tab\there\nline\r") == "tab\there\nline\\r"
     assert junit.xml_safe("\ud800\ufffe\uffff\U0001f680") == "\ufffd\ufffd\ufffd\U0001f680"
 
 
@@ -243,7 +243,7 @@ def test_markdown_summary_escapes_names(cli, inputs, tmp_path):
 
 def test_markdown_escape():
     assert markdown.escape("a|b") == "a\\|b"
-    assert markdown.escape("x\ny") == "x y"
+    assert markdown.escape("x\ny") == "x\\\\ny"  # shown as x\ny, never a line break
     assert markdown.escape("<script>") == "&lt;script&gt;"
     assert markdown.escape("_*`#") == "\\_\\*\\`\\#"
 
@@ -277,7 +277,8 @@ def test_no_annotations_off_github_or_when_passed(cli, inputs, monkeypatch):
 def test_annotation_escaping():
     assert github.escape_data("50% a\r\nb") == "50%25 a%0D%0Ab"
     assert github.escape_property("a:b,c%") == "a%3Ab%2Cc%25"
-    assert github.command("error", "m\nn", title="t: x") == "::error title=t%3A x::m%0An"
+    # a line break from data is shown (as on the exit-2 line), so a message is one line
+    assert github.command("error", "m\nn", title="t: x") == "::error title=t%3A x::m\\nn"
     assert github.enabled("auto", {"GITHUB_ACTIONS": "true"})
     assert not github.enabled("auto", {})
     assert github.enabled("always", {}) and not github.enabled("never", {"GITHUB_ACTIONS": "true"})
@@ -387,13 +388,11 @@ def test_outputs_are_all_or_nothing_when_one_cannot_be_written(cli, inputs, tmp_
         *("--markdown", blocker / "s.md", "--prometheus", prom),
     )
     assert run.code == 2 and run.err.count("\n") == 1, run.err
-    assert "s.md: cannot write" in run.err
-    assert old.read_text() == '{"old": true}'  # written, then restored
-    assert not (tmp_path / "new").exists()  # the file and the folders made for it are gone
-    # by design the Prometheus textfile records the failed run for alerting
-    fams = parse_prom(prom.read_text())
-    assert fams["driftcli_exit_code"].samples[0].value == 2
-    assert "driftcli_column_drift_statistic" not in fams
+    assert "s.md: cannot write" in run.err and "not a directory" in run.err.lower()
+    assert old.read_text() == '{"old": true}'
+    assert not (tmp_path / "new").exists()
+    # caught by the path checks before anything is written, the textfile included
+    assert not prom.exists()
 
     fresh = tmp_path / "o.json"
     run = cli("compare", *inputs, "--json", fresh, "--html", blocker / "x.html")
@@ -541,7 +540,7 @@ def test_webhook_retries_then_delivers(result):
     assert sent == {"webhook": True} and hook.attempts == 3 and len(hook.bodies) == 1
 
 
-def test_dead_webhook_warns_and_keeps_the_exit_code(cli, inputs, tmp_path):
+def test_dead_webhook_warns_and_a_pass_becomes_exit_2(cli, inputs, tmp_path):
     url = f"http://127.0.0.1:{free_port()}/hook"
     start = time.monotonic()
     run = cli("compare", *inputs, "--notify-webhook", url, "--json", tmp_path / "r.json")
@@ -549,10 +548,12 @@ def test_dead_webhook_warns_and_keeps_the_exit_code(cli, inputs, tmp_path):
     warnings = [ln for ln in run.err.splitlines() if "warning" in ln]
     assert len(warnings) == 1 and "webhook delivery failed after 3 attempt(s)" in warnings[0]
     assert time.monotonic() - start < 20
+    delivery = json.loads((tmp_path / "r.json").read_text())["delivery"]
+    assert delivery["webhook"]["delivered"] is False and delivery["webhook"]["attempts"] == 3
     ok = cli(
         "compare", *inputs, "--fail-on", "never", "--notify", "always", "--notify-webhook", url
     )
-    assert ok.code == 0  # and a pass stays a pass
+    assert ok.code == 2  # a pass whose alert was lost is not silent to cron
 
 
 def test_retry_backoff_and_attempts():
@@ -563,7 +564,8 @@ def test_retry_backoff_and_attempts():
         calls.append(1)
         raise OSError("down")
 
-    assert retry(fail, 3, backoff=0.5, sleep=sleeps.append) == "OSError: down"
+    done = retry(fail, 3, backoff=0.5, sleep=sleeps.append)
+    assert done == Delivery(False, 3, "OSError: down")
     assert len(calls) == 3 and sleeps == [0.5, 1.0]
 
 
@@ -615,6 +617,7 @@ def test_email_is_delivered_to_a_local_smtp_server(cli, inputs, smtp_server, tmp
     msg = message_from_bytes(raw)
     assert msg["Subject"].startswith("[driftcli] drift check BREACHED")
     assert "Drifted columns" in msg.get_payload()
+    assert msg["Date"] and msg["Message-ID"].endswith("@example.com>")  # RFC 5322 asks both
 
 
 def test_email_password_only_from_the_environment(result, smtp_server, monkeypatch, capsys):

@@ -24,6 +24,7 @@ import pytest
 
 from driftcli import DriftcliError, InputError, Settings, compare
 from driftcli.render import console as console_view
+from driftcli.text import visible
 
 N = 200  # rows per generated side: above every minimum-row setting
 
@@ -761,7 +762,7 @@ def test_every_writer_survives_hostile_names(cli, tmp_path):
     assert [c["name"] for c in data["columns"]] == names
 
     cases = [c.get("name") for c in ET.parse(out / "junit.xml").iter("testcase")]
-    assert set(names) <= set(cases)
+    assert {visible(n) for n in names} <= set(cases)  # controls shown as \n, \t
 
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html  # escaped wherever it appears

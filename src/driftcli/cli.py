@@ -20,19 +20,21 @@ import click
 import typer
 from typer.core import TyperCommand
 
-from driftcli import __version__, stattests
+from driftcli import __version__, stattests, text
 from driftcli import config as config_file
 from driftcli.api import compare as run_compare
-from driftcli.errors import DriftcliError, OutputError, UsageError
+from driftcli.errors import DriftcliError, OutputError, ResourceError, UsageError
 from driftcli.gate import EXIT_ERROR
-from driftcli.io import atomic_writer
-from driftcli.notify import notify
+from driftcli.notify import as_json, deliver
+from driftcli.notify import exit_code as run_exit_code
 from driftcli.render import console as console_view
 from driftcli.render import github as github_view
 from driftcli.render import json as json_view
 from driftcli.render import junit as junit_view
 from driftcli.render import markdown as markdown_view
 from driftcli.render import prometheus as prometheus_view
+from driftcli.render import targets, writer
+from driftcli.render.writer import atomic_writer
 from driftcli.result import Result
 from driftcli.settings import FAIL_CONDITIONS
 
@@ -159,7 +161,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int | None, str], None] 
         task = bar.add_task("reading inputs", total=None)
 
         def update(done: int, total: int | None, name: str) -> None:
-            bar.update(task, completed=done, total=total, description=name)
+            bar.update(task, completed=done, total=total, description=console_view.cell(name))
 
         yield update
 
@@ -435,15 +437,49 @@ def compare(
         raise UsageError("compare needs REFERENCE and CURRENT (see 'driftcli compare --help')")
     out = run.outputs
     _run_state["annotations"] = out.annotations
+    targets.check(output_targets(out), [reference, current, *([run.path] if run.path else [])])
     with _prometheus_on_error(out):
+        if out.prometheus:  # a run killed from here on cannot leave an old exit 0 looking fresh
+            labels = prometheus_view.parse_labels(out.prometheus_labels)
+            prometheus_view.write_running(out.prometheus, labels)
         with _progress(not out.quiet) as progress:
-            result = run_compare(reference, current, run.settings, progress=progress)
-        write_outputs(result, json_path=out.json, html_path=out.html, outputs=out)
+            try:
+                result = run_compare(reference, current, run.settings, progress=progress)
+            except MemoryError:
+                raise ResourceError(OUT_OF_MEMORY) from None
+        delivered = deliver(result, run.notify)
+        code = run_exit_code(result.exit_code, delivered)
+        write_outputs(
+            result,
+            json_path=out.json,
+            html_path=out.html,
+            outputs=out,
+            exit_code=code,
+            delivery=as_json(delivered),
+        )
     if not out.quiet:
         stream = sys.stderr if out.json == "-" else sys.stdout
         console_view.render(result, stream, show_all=out.show_all)
-    notify(result, run.notify)
-    return result.exit_code
+    return code
+
+
+#: The one line for a run that ran out of memory.
+OUT_OF_MEMORY = (
+    "out of memory while reading and comparing the inputs; build a profile of each side "
+    "with 'driftcli profile' and compare saved profiles (a saved reference profile is "
+    "read instead of the reference data), or compare fewer columns with --columns"
+)
+
+
+def output_targets(out: config_file.Outputs) -> list[tuple[str, str | None]]:
+    """Every output path of a run, by option name, for :func:`targets.check`."""
+    return [
+        ("--json", out.json),
+        ("--html", out.html),
+        ("--junit", out.junit),
+        ("--markdown", out.markdown),
+        ("--prometheus", out.prometheus),
+    ]
 
 
 @contextmanager
@@ -454,7 +490,7 @@ def _prometheus_on_error(outputs: config_file.Outputs) -> Iterator[None]:
     """
     try:
         yield
-    except DriftcliError:
+    except Exception:
         if outputs.prometheus:
             with contextlib.suppress(DriftcliError):
                 prometheus_view.write_failure(
@@ -471,16 +507,20 @@ def write_outputs(
     json_path: str | None,
     html_path: str | None = None,
     outputs: config_file.Outputs | None = None,
+    exit_code: int | None = None,
+    delivery: dict[str, Any] | None = None,
 ) -> None:
     """Write every requested file view of the result: all of them, or none.
 
     Every view is rendered before a file is touched, then the files are written (each
     atomically) by :func:`write_files`. JSON on stdout and the annotations come last, once
-    every file is in place.
+    every file is in place. ``exit_code`` is the run's (a failed alert turns 0 into 2) and
+    ``delivery`` how the alerts went; both default to what the result alone says.
     """
+    extra = {"delivery": delivery}
     files: list[tuple[str, str]] = []
     if json_path and json_path != "-":
-        files.append((json_path, json_view.dumps(result)))
+        files.append((json_path, json_view.dumps(result, extra)))
     if html_path:
         from driftcli.render import html as html_view
 
@@ -492,10 +532,11 @@ def write_outputs(
             files.append((outputs.markdown, markdown_view.dumps(result)))
         if outputs.prometheus:
             labels = prometheus_view.parse_labels(outputs.prometheus_labels)
-            files.append((outputs.prometheus, prometheus_view.dumps(result, labels)))
+            prom = prometheus_view.dumps(result, labels, exit_code=exit_code)
+            files.append((outputs.prometheus, prom))
     write_files(files)
     if json_path == "-":
-        sys.stdout.write(json_view.dumps(result))
+        sys.stdout.write(json_view.dumps(result, extra))
         sys.stdout.flush()
     if outputs is not None:
         github_view.emit(result, sys.stderr, outputs.annotations)
@@ -564,7 +605,7 @@ def init(
 ) -> int:
     """Write a commented starter driftcli.toml listing every setting with its default."""
     config_file.write_starter(Path(path), force=force)
-    print(f"wrote {path}")
+    print(f"wrote {text.terminal(path)}")
     return 0
 
 
@@ -579,6 +620,7 @@ def report(
     """Render a saved JSON result as the HTML report (no data files needed)."""
     from driftcli.render import html as html_view
 
+    targets.check([("--html", html_path)], [result_json])
     html_view.write(html_view.load_result(result_json), html_path)
     return 0
 
@@ -650,9 +692,9 @@ def profile_command(
     )
     run = config_file.resolve(options, config_path)
     target_path = Path(output)
-    for given in inputs:
-        if Path(given).exists() and Path(given).resolve() == target_path.resolve():
-            raise UsageError(f"--output {output}: is also an input; choose another path")
+    if output == "-":
+        raise UsageError("--output: a profile is a binary file; give a path, not '-'")
+    targets.check([("--output", output)], [*inputs, *([run.path] if run.path else [])])
     if merge_inputs:
         for given in inputs:
             if not is_profile(given):
@@ -712,7 +754,7 @@ def _annotations_mode(args: list[str]) -> str:
 def _could_not_run(message: str, args: list[str], *, kind: str = "error") -> int:
     """Report a check that could not run: one line on stderr, plus an ``::error``
     annotation on GitHub Actions. Returns the exit code, 2."""
-    print(f"driftcli: {kind}: {message}", file=sys.stderr)
+    print(f"driftcli: {kind}: {text.terminal(message)}", file=sys.stderr)
     github_view.emit_error(message, sys.stderr, _annotations_mode(args))
     return EXIT_ERROR
 
@@ -723,7 +765,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     _run_state.clear()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), writer.signals():
             if not debug:  # numpy/scipy numeric warnings (overflow, ...) are not for users:
                 warnings.simplefilter("ignore", RuntimeWarning)  # non-finite results are null
             code = app(args=args, prog_name="driftcli", standalone_mode=False)
@@ -738,6 +780,10 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             traceback.print_exc()
         code = _could_not_run(str(exc), args)
+    except MemoryError:
+        if debug:
+            traceback.print_exc()
+        code = _could_not_run(OUT_OF_MEMORY, args)
     except Exception as exc:  # a bug must never look like a pass
         if debug:
             traceback.print_exc()

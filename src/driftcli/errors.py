@@ -23,3 +23,7 @@ class ConfigError(DriftcliError):
 
 class OutputError(DriftcliError):
     """An output file (JSON, HTML, ...) cannot be written."""
+
+
+class ResourceError(DriftcliError):
+    """The run ran out of a resource (memory) it needs; the message says what to do instead."""

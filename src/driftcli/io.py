@@ -1,19 +1,15 @@
 """Whole-table reads on top of :mod:`driftcli.sources` (for code not yet streaming), and
-the atomic writer used by every output."""
+the atomic writer (re-exported: it lives in :mod:`driftcli.render.writer`)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pyarrow as pa
 
-from driftcli.errors import OutputError
+from driftcli.render.writer import atomic_writer as atomic_writer  # moved; kept importable
 from driftcli.sources import Source, open_pair, open_source
 
 
@@ -66,38 +62,3 @@ def load_pair(
 
 def _loaded(src: Source) -> Loaded:
     return Loaded(src.read_all(), src.path, src.format)
-
-
-@contextmanager
-def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
-    """Write to a temporary file beside ``path`` and rename it into place on success.
-
-    A failure (or an exception in the caller's block) leaves no file behind, and never a
-    half-written one where the old file stood.
-    """
-    target = Path(path)
-    try:
-        if target.is_dir():
-            raise IsADirectoryError(21, "is a directory")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as err:
-        raise OutputError(f"{target}: cannot write: {err.strerror or err}") from err
-    try:
-        encoding = None if "b" in mode else "utf-8"
-        with os.fdopen(fd, mode, encoding=encoding) as fh:
-            yield fh
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, target)
-    except BaseException as err:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise OutputError(f"{target}: cannot write: {err.strerror or err}") from err
-        raise
-
-
-def _umask() -> int:
-    """The process umask (read by setting and restoring it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

@@ -2,7 +2,10 @@
 
 Printed when ``GITHUB_ACTIONS=true`` (or ``annotations = "always"``), on stderr so that
 ``--json -`` keeps stdout clean; the runner reads workflow commands from both streams.
-Message data escapes ``%``, CR and LF; property values also escape ``:`` and ``,``.
+Message data escapes ``%``, CR and LF; property values also escape ``:`` and ``,`` (GitHub's
+rules). Before that, text from data is made inert by :func:`driftcli.text.terminal`: other
+control characters are shown as escapes, so an annotation is always one line and nothing
+in a column or file name can start a workflow command of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Mapping
 from typing import IO
 
 from driftcli.result import Result
+from driftcli.text import terminal
 
 
 def escape_data(text: str) -> str:
@@ -25,9 +29,10 @@ def escape_property(text: str) -> str:
 
 
 def command(level: str, message: str, *, title: str | None = None) -> str:
-    """One workflow command line, e.g. ``::error title=T::message``."""
-    props = f" title={escape_property(title)}" if title else ""
-    return f"::{level}{props}::{escape_data(message)}"
+    """One workflow command line, e.g. ``::error title=T::message``; ``message`` and
+    ``title`` may hold anything."""
+    props = f" title={escape_property(terminal(title))}" if title else ""
+    return f"::{level}{props}::{escape_data(terminal(message))}"
 
 
 def enabled(mode: str = "auto", environ: Mapping[str, str] | None = None) -> bool:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from typing import Any
 
-from driftcli.io import atomic_writer
+from driftcli.render.writer import atomic_writer
 from driftcli.result import Result
 
 
-def dumps(result: Result) -> str:
-    """The result as one JSON document followed by a newline."""
-    return json.dumps(result.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+def dumps(result: Result, extra: Mapping[str, Any] | None = None) -> str:
+    """The result as one JSON document followed by a newline; ``extra`` adds run-level
+    keys the result itself does not know (``delivery``: how the alerts went)."""
+    data = {**result.to_dict(), **(extra or {})}
+    return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
 def write(result: Result, path: str | os.PathLike[str]) -> None:

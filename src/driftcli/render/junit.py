@@ -16,34 +16,34 @@ The shape GitHub (test reporters), GitLab (``artifacts:reports:junit``) and Jenk
   when the current data has no labels yet.
 
 A failure marks a finding, whatever ``fail_on`` says; the exit code remains the gate.
-Characters XML 1.0 cannot hold (control characters such as ``\x01``, lone surrogates) are
-written as U+FFFD, so every parser reads the file.
+Every string goes through :func:`driftcli.text.xml`: control characters (``\x01``, ESC,
+C1) are shown as escapes such as ``\x1b``, and what XML 1.0 cannot hold at all (lone
+surrogates, U+FFFE) becomes U+FFFD, so every parser reads the file and no CI log that
+prints it is repainted.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from driftcli.io import atomic_writer
+from driftcli import text
 from driftcli.render.console import fmt
+from driftcli.render.writer import atomic_writer
 from driftcli.result import ColumnResult, Result
 
-#: What XML 1.0 forbids: C0 controls but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
-_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _COLUMN_KEYS = frozenset(f.name for f in fields(ColumnResult))
 
 
-def xml_safe(text: str) -> str:
-    r"""``text`` with every character XML 1.0 forbids replaced by U+FFFD.
+def xml_safe(value: str) -> str:
+    r"""``value`` as element text every XML 1.0 parser reads (see :func:`driftcli.text.xml`).
 
-    >>> xml_safe("a\x01b\ttab") == "a\ufffdb\ttab"
-    True
+    >>> xml_safe("a\x01b\ud800\nline 2")
+    'a\\x01b\ufffd\nline 2'
     """
-    return _NOT_XML.sub("\ufffd", text)
+    return text.xml(value, multiline=True)
 
 
 @dataclass
@@ -192,7 +192,7 @@ def dumps(result: Result) -> str:
         }
 
     def attrs(**values: str) -> dict[str, str]:
-        return {k: xml_safe(v) for k, v in values.items()}
+        return {k: text.xml(v) for k, v in values.items()}
 
     every = [c for s in all_suites for c in s.cases]
     root = ET.Element("testsuites", {"name": "driftcli", **counts(every)})

@@ -2,28 +2,20 @@
 
 The verdict and its reasons, the dataset drift share, a table of drifted columns, the other
 columns in a collapsed ``<details>`` block, schema changes and performance metrics. Every
-name from the data is escaped, so a column called ``a|b`` or ``**x**`` cannot break the table
-or the formatting.
+string from the data goes through :func:`driftcli.text.markdown`: a column called ``a|b``
+or ``**x**`` cannot break the table or the formatting, and no @mention, link, image, HTML or
+control character from the data reaches the rendered comment.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
-from driftcli.io import atomic_writer
 from driftcli.render.console import fmt, sort_key
+from driftcli.render.writer import atomic_writer
 from driftcli.result import ColumnResult, Result
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def escape(text: object) -> str:
-    """Text safe inside Markdown (and a table cell): specials backslashed, HTML defused."""
-    s = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", s)
+from driftcli.text import markdown as escape
 
 
 def _row(cells: list[str]) -> str:

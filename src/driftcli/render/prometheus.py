@@ -5,10 +5,27 @@ there from cron; the collector reads whole files only, which the atomic rename g
 Names follow the conventions: a ``driftcli_`` prefix, base units, ``_seconds`` for time,
 one metric family per meaning with ``column``/``test``/``kind`` labels. Values that do not
 exist (the p-value of a distance test) are left out rather than written as NaN.
+
+A killed run must never leave yesterday's ``driftcli_exit_code 0`` looking fresh, so the
+file is written twice: at the start (:func:`write_running`) with
+``driftcli_run_in_progress 1``, the start time, and the previous run's exit code and time
+carried over unchanged; at the end with the full result and ``driftcli_run_in_progress 0``.
+Alert on ``driftcli_exit_code != 0``, on ``time() - driftcli_last_run_timestamp_seconds``
+above the schedule, and on ``driftcli_run_in_progress == 1`` for longer than a run takes.
+
+Extra labels (``--prometheus-label``) go on every series; the names driftcli itself sets on
+some series (:data:`RESERVED_LABELS`, for example ``column``) are refused, because one of
+the two values would have to be dropped silently.
+
+The text is built here rather than with ``prometheus_client``: escaping and name checks
+are a few lines, the file must go through driftcli's own all-or-nothing writer (path
+checks, fsync, signal cleanup), and the client would become a runtime dependency. The
+test suite parses every file with ``prometheus_client``'s parser instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -17,10 +34,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from driftcli.errors import UsageError
-from driftcli.io import atomic_writer
+from driftcli.render.writer import atomic_writer, resolve
 from driftcli.result import Result
+from driftcli.text import terminal
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+#: Labels driftcli sets itself on some series.
+RESERVED_LABELS = frozenset({"column", "test", "kind", "measure", "metric", "dataset"})
 
 
 def escape_label(value: str) -> str:
@@ -40,7 +60,14 @@ def parse_labels(items: Iterable[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not LABEL_NAME.match(name) or name.startswith("__"):
-            raise UsageError(f"prometheus label {item!r}: expected NAME=VALUE with a valid name")
+            raise UsageError(
+                f"prometheus label {terminal(repr(item))}: expected NAME=VALUE with a valid name"
+            )
+        if name in RESERVED_LABELS:
+            raise UsageError(
+                f"prometheus label {terminal(repr(item))}: {name!r} is set by driftcli on its "
+                f"own series (reserved: {', '.join(sorted(RESERVED_LABELS))}); use another name"
+            )
         out[name] = value
     return out
 
@@ -92,7 +119,7 @@ def _timestamp(generated_at: str) -> float:
         return time.time()
 
 
-def families(result: Result) -> list[Family]:
+def families(result: Result, *, exit_code: int | None = None) -> list[Family]:
     """Every metric family of ``result``."""
     stat = Family("driftcli_column_drift_statistic", "Statistic of the column's drift test.")
     pval = Family("driftcli_column_drift_p_value", "p-value of the column's test (p-value tests).")
@@ -163,22 +190,34 @@ def families(result: Result) -> list[Family]:
                     metric.add(v, metric=name, dataset=side)
             breached.add(bool(m.get("breached")), metric=name)
         out += [metric, breached]
-    out += run_families(result.exit_code, _timestamp(result.generated_at))
+    code = result.exit_code if exit_code is None else exit_code
+    out += run_families(code, _timestamp(result.generated_at))
     return out
 
 
-def run_families(exit_code: int, timestamp: float) -> list[Family]:
-    """The exit code and the run's time (also written when the check could not run)."""
+def run_families(
+    exit_code: float | None, timestamp: float | None, *, running: bool = False
+) -> list[Family]:
+    """Whether a run is in progress, the exit code and the time of the last finished run
+    (also written when the check could not run)."""
+    progress = Family(
+        "driftcli_run_in_progress",
+        "1 from the start of a run until it finishes; a 1 that stays means the run was killed.",
+    )
+    progress.add(running)
     code = Family("driftcli_exit_code", "Exit code of the last run: 0 passed, 1 breached, 2 error.")
     code.add(exit_code)
-    ts = Family("driftcli_last_run_timestamp_seconds", "Unix time of the last run.")
+    ts = Family("driftcli_last_run_timestamp_seconds", "Unix time of the last finished run.")
     ts.add(timestamp)
-    return [code, ts]
+    return [progress, code, ts]
 
 
-def dumps(result: Result, labels: Mapping[str, str] | None = None) -> str:
-    """The textfile document for ``result``."""
-    return render(families(result), labels)
+def dumps(
+    result: Result, labels: Mapping[str, str] | None = None, *, exit_code: int | None = None
+) -> str:
+    """The textfile document for ``result``; ``exit_code`` overrides the verdict's (a
+    failed alert delivery turns 0 into 2)."""
+    return render(families(result, exit_code=exit_code), labels)
 
 
 def write(
@@ -195,5 +234,34 @@ def write_failure(
 ) -> None:
     """A run that could not compare: only the exit code and the time, so alerts still fire."""
     text = render(run_families(exit_code, time.time()), labels)
+    with atomic_writer(path) as fh:
+        fh.write(text)
+
+
+_SAMPLE = re.compile(r"^(driftcli_exit_code|driftcli_last_run_timestamp_seconds)(?:\{.*\})? (\S+)$")
+
+
+def previous_run(path: str | os.PathLike[str]) -> tuple[float | None, float | None]:
+    """The exit code and time of the last finished run recorded in ``path``, if any."""
+    found: dict[str, float] = {}
+    try:
+        with open(resolve(path), encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                m = _SAMPLE.match(line.strip())
+                if m:
+                    with contextlib.suppress(ValueError):
+                        found.setdefault(m[1], float(m[2]))
+    except OSError:
+        pass
+    return found.get("driftcli_exit_code"), found.get("driftcli_last_run_timestamp_seconds")
+
+
+def write_running(path: str | os.PathLike[str], labels: Mapping[str, str] | None = None) -> None:
+    """Mark a run as started: ``driftcli_run_in_progress 1`` and its start time, with the
+    previous run's exit code and time kept as they were (so they look as old as they are)."""
+    code, when = previous_run(path)
+    started = Family("driftcli_run_started_timestamp_seconds", "Unix time the current run started.")
+    started.add(time.time())
+    text = render([*run_families(code, when, running=True), started], labels)
     with atomic_writer(path) as fh:
         fh.write(text)

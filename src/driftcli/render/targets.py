@@ -1,0 +1,123 @@
+"""Output paths checked before anything is read or written.
+
+A result file must never replace what the run reads (a dataset, any file inside an input
+directory, the config file, a saved profile), must be a regular file (never a directory,
+device, FIFO or socket: as root, ``--json /dev/null`` would otherwise replace the device
+node), and two outputs must not share a path. Paths are compared after following symbolic
+links, because the writer writes where a link points; hard links are caught by comparing
+inodes. ``-`` (stdout) is accepted only where the option supports it. A ``sqlite:///`` input
+protects its database file; a remote database URL reads no local file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from driftcli.errors import OutputError, UsageError
+from driftcli.render.writer import kind_of, resolve
+from driftcli.sources.sql import SQLITE_SCHEMES, is_database_url
+from driftcli.text import terminal
+
+#: Options that may write to stdout with ``-``.
+STDOUT_OPTIONS = frozenset({"--json"})
+
+
+def local_path(item: str | os.PathLike[str]) -> str | None:
+    """The local file an input reads: the path itself, the file of a ``sqlite:///`` URL,
+    or None for a remote database URL (``postgresql://...``).
+
+    >>> local_path("sqlite:///data/ref.db"), local_path("postgresql://u@h/db")
+    ('data/ref.db', None)
+    """
+    given = os.fspath(item)
+    if not is_database_url(given):
+        return given
+    scheme, _, rest = given.partition("://")
+    if scheme.lower() in SQLITE_SCHEMES and rest.startswith("/"):
+        return rest[1:].split("?", 1)[0]
+    return None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path != folder and path.is_relative_to(folder)
+
+
+def _check_place(option: str, given: str, real: Path) -> None:
+    """The target itself is a regular file or absent, and its folder can be made."""
+    shown = terminal(given)
+    via = "" if str(real) == os.path.abspath(given) else f" (a link to {terminal(real)})"
+    try:
+        mode = os.stat(real).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # the folder check below says which
+        mode = None
+    except OSError as err:
+        raise OutputError(f"{option} {shown}: cannot write: {err.strerror or err}") from None
+    if mode is not None and (kind := kind_of(mode)):
+        hint = "; use '-' for stdout" if option in STDOUT_OPTIONS and kind == "a device" else ""
+        raise OutputError(f"{option} {shown}: cannot write: it is {kind}{via}{hint}")
+    folder = real.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(f"{option} {shown}: cannot write: {terminal(folder)} is not a directory")
+
+
+def check(
+    outputs: Sequence[tuple[str, str | None]], inputs: Iterable[str | os.PathLike[str]]
+) -> None:
+    """Refuse dangerous output paths, one line (exit 2), before the comparison runs.
+
+    ``outputs`` holds ``(option, path)`` pairs such as ``("--json", "out.json")`` (None
+    means not requested); ``inputs`` every path the run reads: the datasets (files or
+    directories), the config file, saved profiles.
+    """
+    read: list[tuple[str, Path, tuple[int, int] | None, bool]] = []
+    for item in [*inputs, *(path for _, path in outputs if path)]:
+        if "\0" in os.fspath(item):  # no file system accepts one; Python raises ValueError
+            raise UsageError(f"{terminal(item)}: a path cannot contain a NUL character")
+    for item in inputs:
+        local = local_path(item)
+        if local is None:
+            continue
+        source = local
+        source_real = resolve(source)
+        read.append((source, source_real, _identity(source_real), source_real.is_dir()))
+    seen: dict[Path, str] = {}
+    ids: dict[tuple[int, int], str] = {}
+    for option, given in outputs:
+        if not given:
+            continue
+        shown = terminal(given)
+        if given == "-":
+            if option not in STDOUT_OPTIONS:
+                raise OutputError(f"{option} -: only --json can write to stdout")
+            if Path("-") in seen:
+                raise OutputError(f"{option} -: stdout is already taken by {seen[Path('-')]}")
+            seen[Path("-")] = option
+            continue
+        real = resolve(given)
+        _check_place(option, given, real)
+        ident = _identity(real)
+        for source, source_real, source_id, is_dir in read:
+            same = real == source_real or (ident is not None and ident == source_id)
+            if same or (is_dir and _inside(real, source_real)):
+                what = "overwrite the input" if same else "write inside the input directory"
+                raise OutputError(
+                    f"{option} {shown}: would {what} {terminal(source)}; choose another path"
+                )
+        other = seen.get(real) or (ids.get(ident) if ident else None)
+        if other:
+            raise OutputError(f"{option} {shown}: {other} writes the same file; give each its own")
+        seen[real] = option
+        if ident:
+            ids[ident] = option
