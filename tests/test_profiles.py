@@ -17,9 +17,9 @@ from scipy import stats
 
 import driftcli
 from driftcli.errors import InputError
-from driftcli.profile import Profile, build
-from driftcli.profile.numeric import NumericBuilder, NumericSummary
-from driftcli.profile.store import FORMAT_VERSION, is_profile
+from driftcli.profiles import Profile, build
+from driftcli.profiles.numeric import NumericBuilder, NumericSummary
+from driftcli.profiles.store import FORMAT_VERSION, is_profile
 from driftcli.stattests import REGISTRY
 from driftcli.stattests.base import ColumnPair, Kind, exact_summary
 

@@ -11,12 +11,12 @@ from typing import Any
 import pyarrow as pa
 
 from driftcli.columns import infer_kind_profiles
-from driftcli.compare import Progress, check_named_columns, compare_profiles
+from driftcli.comparison import Progress, check_named_columns, compare_profiles
 from driftcli.drift import analyze_profiles
 from driftcli.errors import InputError, UsageError
 from driftcli.model import ModelQuality, ModelStats, drift_kinds, evaluate_stats, role_columns
-from driftcli.profile import Profile, build
-from driftcli.profile.store import is_profile
+from driftcli.profiles import Profile, build
+from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
 from driftcli.sources import Source, open_source, typed_hints

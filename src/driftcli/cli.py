@@ -677,7 +677,7 @@ def profile_command(
     """Summarize a dataset into a profile file, or merge profiles (--merge); a saved
     reference profile makes every later compare faster."""
     from driftcli import api
-    from driftcli.profile.store import is_profile
+    from driftcli.profiles.store import is_profile
 
     options = collect_options(
         columns=columns,

@@ -29,10 +29,10 @@ import numpy as np
 import pyarrow as pa
 
 from driftcli.errors import InputError
-from driftcli.profile import Profile
-from driftcli.profile.categorical import CategoryCounts
-from driftcli.profile.column import ColumnProfile
-from driftcli.profile.numeric import Moments, NumericSummary, Points
+from driftcli.profiles import Profile
+from driftcli.profiles.categorical import CategoryCounts
+from driftcli.profiles.column import ColumnProfile
+from driftcli.profiles.numeric import Moments, NumericSummary, Points
 
 FORMAT = "driftcli-profile"
 FORMAT_VERSION = 1

@@ -3,7 +3,7 @@
 A :class:`Profile` is built from a stream of Arrow record batches in bounded memory, merges
 with another profile of the same columns (``merge(profile(A), profile(B))`` is the profile of
 ``A ∪ B``: exactly for counts and exact columns, within the tracked bounds for summaries), and
-saves to one versioned file (:mod:`driftcli.profile.store`). Comparisons read profiles only.
+saves to one versioned file (:mod:`driftcli.profiles.store`). Comparisons read profiles only.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from driftcli import __version__
 from driftcli.errors import InputError
-from driftcli.profile.column import ColumnBuilder, ColumnProfile, merge_columns
-from driftcli.profile.numeric import EXACT_LIMIT
+from driftcli.profiles.column import ColumnBuilder, ColumnProfile, merge_columns
+from driftcli.profiles.numeric import EXACT_LIMIT
 
 __all__ = ["ColumnProfile", "Profile", "ProfileBuilder", "build"]
 
@@ -74,15 +74,15 @@ class Profile:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write to one versioned file (see :mod:`driftcli.profile.store`)."""
-        from driftcli.profile.store import save
+        """Write to one versioned file (see :mod:`driftcli.profiles.store`)."""
+        from driftcli.profiles.store import save
 
         save(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Profile:
         """Read a file written by :meth:`save` (any earlier format version)."""
-        from driftcli.profile.store import load
+        from driftcli.profiles.store import load
 
         return load(path)
 
