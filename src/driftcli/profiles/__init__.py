@@ -112,12 +112,20 @@ class ProfileBuilder:
         self.model = model
         self.model_columns = list(model_columns)
         self.numerical = sorted(forced)
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(self.builders), _cpus())))
+        workers = max(1, min(len(self.builders), _cpus()))
+        self._pool = ThreadPoolExecutor(max_workers=workers)
+        # one task per worker and batch, each a share of the columns (interleaved, so kinds of
+        # similar cost spread evenly): thousands of columns cost no thousands of tasks
+        self._shares = [list(range(i, len(self.builders), workers)) for i in range(workers)]
+
+    def _add_share(self, batch: pa.RecordBatch, share: list[int]) -> None:
+        for i in share:
+            self.builders[i].add(batch.column(i))
 
     def add(self, batch: pa.RecordBatch) -> None:
         """Add one batch (its columns in the schema's order)."""
         self.rows += batch.num_rows
-        futures = [self._pool.submit(b.add, batch.column(i)) for i, b in enumerate(self.builders)]
+        futures = [self._pool.submit(self._add_share, batch, share) for share in self._shares]
         if self.model is not None:
             names = batch.schema.names
             cols = [c for c in self.model_columns if c in names]
