@@ -1,0 +1,248 @@
+"""Profiles of Spark DataFrames: one partial profile per partition, merged on the driver.
+
+Each partition streams its Arrow batches into a :class:`~driftcli.profile.ProfileBuilder`
+inside ``mapInArrow`` and yields one row, the bytes of its partial profile; only those rows
+are collected. Needs ``pip install "driftcli[spark]"`` and Java 17 or later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from driftcli import engines
+from driftcli.engines import Plan, Progress
+from driftcli.errors import InputError
+from driftcli.profile import Profile
+from driftcli.settings import Settings
+
+__all__ = ["arrow_schema", "profile", "read_parquet", "session"]
+
+
+def _arrow_type(t: Any) -> pa.DataType | None:
+    """The Arrow type a Spark type's values arrive as, or None when profiles cannot use it."""
+    from pyspark.sql import types as T
+
+    simple: list[tuple[type[Any], pa.DataType]] = [
+        (T.BooleanType, pa.bool_()),
+        (T.ByteType, pa.int8()),
+        (T.ShortType, pa.int16()),
+        (T.IntegerType, pa.int32()),
+        (T.LongType, pa.int64()),
+        (T.FloatType, pa.float32()),
+        (T.DoubleType, pa.float64()),
+        (T.StringType, pa.string()),
+        (T.DateType, pa.date32()),
+        (T.TimestampNTZType, pa.timestamp("us")),
+        (T.TimestampType, pa.timestamp("us", tz="UTC")),
+        (T.NullType, pa.null()),
+    ]
+    for cls, arrow in simple:
+        if isinstance(t, cls):
+            return arrow
+    for name in ("CharType", "VarcharType"):
+        cls = getattr(T, name, None)
+        if cls is not None and isinstance(t, cls):
+            return pa.string()
+    if isinstance(t, T.DecimalType):
+        return pa.decimal128(t.precision, t.scale)
+    return None
+
+
+def arrow_schema(spark_schema: Any) -> tuple[pa.Schema, dict[str, str]]:
+    """The Arrow schema of a Spark schema, and each column's Spark type name; a column of a
+    type profiles cannot use (arrays, maps, structs, binary, intervals) maps to Arrow
+    ``binary`` so that the plan can name it if it is selected."""
+    fields = []
+    names: dict[str, str] = {}
+    for f in spark_schema.fields:
+        arrow = _arrow_type(f.dataType)
+        names[f.name] = f.dataType.simpleString()
+        fields.append(pa.field(f.name, arrow if arrow is not None else pa.binary()))
+    return pa.schema(fields), names
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def profile(
+    df: Any,
+    settings: Settings | None = None,
+    *,
+    role: str = "reference",
+    path: str | None = None,
+    fmt: str = "spark",
+    progress: Progress | None = None,
+    **options: Any,
+) -> Profile:
+    """The profile of a ``pyspark.sql.DataFrame``, as the local engine builds it.
+
+    ``options`` are :class:`~driftcli.settings.Settings` fields, as for
+    :func:`driftcli.profile`: the column selection (``columns``, ``ignore``), forced kinds
+    (``numerical``), model roles (profiled as plain columns) and ``exact_limit``. Raises
+    :class:`~driftcli.errors.UsageError` for a column the options name that the DataFrame
+    lacks, and for a selected column of a type profiles cannot summarize (named with its
+    Spark type).
+    """
+    from pyspark.sql import functions as F
+
+    settings = engines.settings_of(settings, options)
+    schema, type_names = arrow_schema(df.schema)
+    dups = sorted({n for n in schema.names if schema.names.count(n) > 1})
+    if dups:
+        raise InputError(f"{path or 'Spark DataFrame'}: duplicate column name {dups[0]!r}")
+    the_plan = engines.plan(
+        schema,
+        settings,
+        role=role,
+        path=path,
+        fmt=fmt,
+        where=path or "Spark DataFrame",
+        type_names={n: f"Spark type {t}" for n, t in type_names.items()},
+    )
+    selected = df.select(*[F.col(_quoted(n)) for n in the_plan.columns])
+    partials = selected.mapInArrow(_partition_function(the_plan), "partial binary")
+    blobs = _collect(partials, progress)
+    return engines.merge_partials(blobs, the_plan)
+
+
+def _partition_function(plan: Plan) -> Any:
+    """The function ``mapInArrow`` runs on each partition (a closure over the plan only)."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        blob = engines.partial(batches, plan)
+        yield pa.RecordBatch.from_arrays([pa.array([blob], pa.binary())], names=["partial"])
+
+    return run
+
+
+def _collect(partials: Any, progress: Progress | None) -> list[bytes]:
+    """Collect the partials' bytes; with ``progress``, report finished partitions while the
+    job runs (Spark's status tracker, polled from this thread)."""
+    if progress is None:
+        return [bytes(r[0]) for r in partials.collect()]
+    sc = partials.sparkSession.sparkContext
+    group = f"driftcli-{uuid.uuid4().hex}"
+    out: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            sc.setJobGroup(group, "driftcli profile", interruptOnCancel=True)
+            out["rows"] = partials.collect()
+        except BaseException as err:  # re-raised in the caller's thread
+            out["error"] = err
+
+    thread = threading.Thread(target=work, name="driftcli-spark-collect", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.25)
+        done, total = _tasks(sc, group)
+        if total:
+            progress(done, total, "partitions profiled on Spark")
+    if "error" in out:
+        raise out["error"]
+    rows = out["rows"]
+    progress(len(rows), len(rows), "partitions profiled on Spark")
+    return [bytes(r[0]) for r in rows]
+
+
+def _tasks(sc: Any, group: str) -> tuple[int, int]:
+    """Finished and total tasks of the job group's stages so far."""
+    tracker = sc.statusTracker()
+    done = total = 0
+    for job in tracker.getJobIdsForGroup(group):
+        info = tracker.getJobInfo(job)
+        for stage in info.stageIds if info else ():
+            s = tracker.getStageInfo(stage)
+            if s is not None:
+                done += s.numCompletedTasks
+                total += s.numTasks
+    return done, total
+
+
+@contextlib.contextmanager
+def session(master: str = "local[*]", app_name: str = "driftcli") -> Iterator[Any]:
+    """A Spark session on ``master`` for the command line, stopped on exit.
+
+    Fails with one line when Java is missing or the master does not answer within
+    :data:`driftcli.engines.CONNECT_TIMEOUT` seconds.
+    """
+    if not engines.java_available():
+        raise InputError(
+            "--engine spark needs Java 17 or later: no java on PATH and JAVA_HOME is not set "
+            "(install a JDK, e.g. apt-get install openjdk-17-jre-headless)"
+        )
+    engines.check_reachable(master, "spark master", 7077)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(engines.BATCH_ROWS))
+    )
+    try:
+        spark = builder.getOrCreate()
+    except Exception as err:
+        text = str(err).strip().splitlines()
+        raise InputError(
+            f"spark master {master}: cannot start a Spark session ({text[0] if text else err})"
+        ) from None
+    try:
+        spark.sparkContext.setLogLevel("ERROR")
+        if not master.startswith("local"):
+            _probe(spark, master)
+        yield spark
+    finally:
+        spark.stop()
+
+
+def _probe(spark: Any, master: str) -> None:
+    """Run a one-task job; a cluster that gives it no executor within the timeout fails."""
+    sc = spark.sparkContext
+    group = f"driftcli-probe-{uuid.uuid4().hex}"
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            sc.setJobGroup(group, "driftcli probe", interruptOnCancel=True)
+            result["n"] = sc.parallelize([0], 1).count()
+        except BaseException as err:
+            result["error"] = err
+
+    thread = threading.Thread(target=work, daemon=True)
+    start = time.monotonic()
+    thread.start()
+    thread.join(engines.CONNECT_TIMEOUT)
+    if thread.is_alive():
+        sc.cancelJobGroup(group)
+        raise InputError(
+            f"spark master {master}: unreachable or no executors "
+            f"(no answer within {time.monotonic() - start:.0f} s)"
+        )
+    if "error" in result:
+        text = str(result["error"]).strip().splitlines()
+        raise InputError(f"spark master {master}: {text[0] if text else 'probe job failed'}")
+
+
+def read_parquet(spark: Any, path: str) -> Any:
+    """A Parquet file or directory as a Spark DataFrame (one line on failure)."""
+    try:
+        return spark.read.parquet(path)
+    except Exception as err:
+        text = str(err).strip().splitlines()
+        raise InputError(f"{path}: cannot read Parquet ({text[0] if text else err})") from None
+
