@@ -49,8 +49,8 @@ def _arrow_type(t: Any) -> pa.DataType | None:
         if isinstance(t, cls):
             return arrow
     for name in ("CharType", "VarcharType"):
-        cls = getattr(T, name, None)
-        if cls is not None and isinstance(t, cls):
+        text_type = getattr(T, name, None)
+        if text_type is not None and isinstance(t, text_type):
             return pa.string()
     if isinstance(t, T.DecimalType):
         return pa.decimal128(t.precision, t.scale)
@@ -245,4 +245,3 @@ def read_parquet(spark: Any, path: str) -> Any:
     except Exception as err:
         text = str(err).strip().splitlines()
         raise InputError(f"{path}: cannot read Parquet ({text[0] if text else err})") from None
-
