@@ -10,6 +10,7 @@ Needs ``pip install "driftcli[dask]"``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,9 +82,9 @@ def profile(
 
     ``options`` are :class:`~driftcli.settings.Settings` fields, as for
     :func:`driftcli.profile`. ``client``: a ``distributed.Client``; by default the current
-    client, else Dask's default scheduler. Raises :class:`~driftcli.errors.UsageError` for a
-    column the options name that the frame lacks and for a selected column of a type profiles
-    cannot summarize.
+    client, else (or when ``dask.config`` names a local scheduler) Dask's local scheduler.
+    Raises :class:`~driftcli.errors.UsageError` for a column the options name that the frame
+    lacks and for a selected column of a type profiles cannot summarize.
     """
     import dask
 
@@ -101,10 +102,14 @@ def profile(
     if not leaves:
         return engines.merge_partials([], the_plan)
     client = client if client is not None else _current_client()
-    if client is None:
-        (blob,) = dask.compute(_tree(leaves, split_every, dask.delayed(engines.merge_blobs)))
-        return engines.merge_partials([blob], the_plan)
+    if client is None:  # Dask's default scheduler, in this process
+        (blobs,) = dask.compute(leaves)
+        return engines.merge_partials([_reduce(list(blobs), split_every)], the_plan)
     return engines.merge_partials([_run_on(client, leaves, split_every, progress)], the_plan)
+
+
+def _digest(blob: bytes) -> bytes:
+    return hashlib.sha256(blob).digest()
 
 
 def _tree(nodes: list[Any], split_every: int, merge: Any) -> Any:
@@ -115,23 +120,44 @@ def _tree(nodes: list[Any], split_every: int, merge: Any) -> Any:
     return nodes[0]
 
 
+def _reduce(blobs: list[bytes], split_every: int) -> bytes:
+    """Tree-merge partials in the order of their content hash (here, in this process)."""
+    blobs.sort(key=_digest)
+    return bytes(_tree(blobs, split_every, engines.merge_blobs))
+
+
 def _run_on(client: Any, leaves: list[Any], split_every: int, progress: Progress | None) -> bytes:
-    """Run the partials and their tree reduction on a ``distributed`` client."""
+    """Run the partials and their tree reduction on a ``distributed`` client.
+
+    Only the partials' hashes come back before the reduction: the leaves are ordered by
+    them, so the tree (and the profile's bytes) do not depend on the partition order.
+    """
     from distributed import as_completed
 
     futures = client.compute(leaves)
-    root = _tree(
-        list(futures), split_every, lambda *xs: client.submit(engines.merge_blobs, *xs, pure=False)
-    )
     if progress is not None:
         total = len(futures)
         for done, _ in enumerate(as_completed(futures), start=1):
             progress(done, total, "partitions profiled on Dask")
+    digests = client.gather([client.submit(_digest, f, pure=False) for f in futures])
+    ordered = [f for _, _, f in sorted(zip(digests, range(len(futures)), futures, strict=True))]
+    root = _tree(
+        ordered, split_every, lambda *xs: client.submit(engines.merge_blobs, *xs, pure=False)
+    )
     return bytes(root.result())
 
 
+#: Dask schedulers that run in this process (a ``dask.config`` choice beats a client).
+_LOCAL_SCHEDULERS = ("sync", "synchronous", "single-threaded", "threads", "threading")
+
+
 def _current_client() -> Any:
-    """The ``distributed`` client of this context, if any."""
+    """The ``distributed`` client of this context, if any (and not overridden by a local
+    scheduler set with ``dask.config.set(scheduler=...)``)."""
+    import dask
+
+    if dask.config.get("scheduler", None) in _LOCAL_SCHEDULERS:
+        return None
     try:
         from distributed import get_client
     except ImportError:

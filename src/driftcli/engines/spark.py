@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -110,8 +111,10 @@ def profile(
         type_names={n: f"Spark type {t}" for n, t in type_names.items()},
     )
     selected = df.select(*[F.col(_quoted(n)) for n in the_plan.columns])
-    partials = selected.mapInArrow(_partition_function(the_plan), "partial binary")
-    blobs = _collect(partials, progress)
+    with warnings.catch_warnings():  # pyspark's notice about newer pandas: not ours to show
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
+        partials = selected.mapInArrow(_partition_function(the_plan), "partial binary")
+        blobs = _collect(partials, progress)
     return engines.merge_partials(blobs, the_plan)
 
 
@@ -171,7 +174,8 @@ def _tasks(sc: Any, group: str) -> tuple[int, int]:
 
 @contextlib.contextmanager
 def session(master: str = "local[*]", app_name: str = "driftcli") -> Iterator[Any]:
-    """A Spark session on ``master`` for the command line, stopped on exit.
+    """A Spark session on ``master`` for the command line, stopped on exit (an active
+    session of this process is used as it is, and left running).
 
     Fails with one line when Java is missing or the master does not answer within
     :data:`driftcli.engines.CONNECT_TIMEOUT` seconds.
@@ -194,8 +198,14 @@ def session(master: str = "local[*]", app_name: str = "driftcli") -> Iterator[An
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(engines.BATCH_ROWS))
     )
+    existing = SparkSession.getActiveSession()
+    if existing is not None:  # a notebook's or a test's session: use it, leave it running
+        yield existing
+        return
     try:
-        spark = builder.getOrCreate()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
+            spark = builder.getOrCreate()
     except Exception as err:
         text = str(err).strip().splitlines()
         raise InputError(
