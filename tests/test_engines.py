@@ -201,6 +201,30 @@ def test_spark_partials_merge_the_same_in_any_order(spark: Any, data: Any) -> No
         assert to_bytes(engines.merge_partials(shuffled, plan)) == first
 
 
+def test_spark_reduction_on_executors_ignores_partition_order(spark: Any, data: Any) -> None:
+    """Seven partitions, merged two by two on the executors: the same bytes whether the
+    partitions come in one order or the reverse, and the local engine's profile."""
+    from pyspark.sql import functions as F
+
+    import driftcli.spark
+
+    df = spark.read.parquet(str(data["path"])).withColumn("rid", F.monotonically_increasing_id())
+    keyed = df.rdd.map(lambda row: (row["rid"] % 7, row))
+
+    def placed(where: Any) -> Any:
+        """Part k in partition where(k), rows sorted back (a shuffle does not keep them)."""
+        rows = keyed.partitionBy(7, where).values()
+        return spark.createDataFrame(rows, df.schema).sortWithinPartitions("rid").drop("rid")
+
+    ordered, reverse = placed(lambda k: k), placed(lambda k: 6 - k)
+    assert ordered.rdd.glom().map(len).collect() == reverse.rdd.glom().map(len).collect()[::-1]
+    assert ordered.rdd.getNumPartitions() == reverse.rdd.getNumPartitions() == 7
+    first = driftcli.spark.profile(ordered, exact_limit=EXACT_LIMIT, fan_in=2)
+    second = driftcli.spark.profile(reverse, exact_limit=EXACT_LIMIT, fan_in=2)
+    assert to_bytes(first) == to_bytes(second)
+    assert_equivalent(data["local"], first, data["table"])
+
+
 def test_spark_options_and_verdicts_match_local(spark: Any, data: Any) -> None:
     import driftcli.spark
 

@@ -33,6 +33,7 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "ENGINES",
     "Plan",
+    "bucket",
     "check_reachable",
     "merge_blobs",
     "merge_partials",
@@ -186,6 +187,11 @@ def _ordered(blobs: Iterable[bytes]) -> list[Profile]:
     profiles = [from_bytes(b, "a partial profile") for _, b in keyed]
     non_empty = [p for p in profiles if p.rows]
     return non_empty or profiles[:1]
+
+
+def bucket(blob: bytes, buckets: int) -> int:
+    """The bucket a partial goes to in a reduction level: from its content hash only."""
+    return int.from_bytes(hashlib.sha256(blob).digest()[:8], "big") % buckets
 
 
 def merge_blobs(*blobs: bytes) -> bytes:

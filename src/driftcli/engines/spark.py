@@ -27,6 +27,9 @@ from driftcli.settings import Settings
 
 __all__ = ["arrow_schema", "profile", "read_parquet", "session"]
 
+#: Partials merged into one per bucket at each level of the reduction on the executors.
+FAN_IN = 16
+
 
 def _arrow_type(t: Any) -> pa.DataType | None:
     """The Arrow type a Spark type's values arrive as, or None when profiles cannot use it."""
@@ -83,6 +86,7 @@ def profile(
     path: str | None = None,
     fmt: str = "spark",
     progress: Progress | None = None,
+    fan_in: int = FAN_IN,
     **options: Any,
 ) -> Profile:
     """The profile of a ``pyspark.sql.DataFrame``, as the local engine builds it.
@@ -92,7 +96,8 @@ def profile(
     (``numerical``), model roles (profiled as plain columns) and ``exact_limit``. Raises
     :class:`~driftcli.errors.UsageError` for a column the options name that the DataFrame
     lacks, and for a selected column of a type profiles cannot summarize (named with its
-    Spark type).
+    Spark type). Partials are merged on the executors, ``fan_in`` at a time, until at most
+    ``fan_in`` are left for the driver.
     """
     from pyspark.sql import functions as F
 
@@ -114,8 +119,32 @@ def profile(
     with warnings.catch_warnings():  # pyspark's notice about newer pandas: not ours to show
         warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
         partials = selected.mapInArrow(_partition_function(the_plan), "partial binary")
-        blobs = _collect(partials, progress)
+        blobs = _collect(_reduced(partials, fan_in), progress)
     return engines.merge_partials(blobs, the_plan)
+
+
+def _reduced(partials: Any, fan_in: int) -> Any:
+    """The partials, merged on the executors until at most ``fan_in`` are left.
+
+    Each level sends every partial to the bucket its content hash names and merges each
+    bucket (in hash order): which partials meet depends only on their content, never on the
+    partition order, and the driver receives at most ``fan_in`` partials however many
+    partitions there are (each can weigh megabytes: a flat collect of thousands would
+    overflow ``spark.driver.maxResultSize``).
+    """
+    fan_in = max(2, fan_in)
+    groups = partials.rdd.getNumPartitions()
+    if groups <= fan_in:
+        return partials
+    rdd = partials.rdd.map(lambda row: bytes(row[0]))
+    while groups > fan_in:
+        groups = -(-groups // fan_in)
+        rdd = (
+            rdd.map(lambda blob, g=groups: (engines.bucket(blob, g), blob))
+            .groupByKey(numPartitions=groups)
+            .map(lambda kv: engines.merge_blobs(*kv[1]))
+        )
+    return rdd.map(lambda blob: (bytearray(blob),)).toDF("partial binary")
 
 
 def _partition_function(plan: Plan) -> Any:
