@@ -558,3 +558,12 @@ def test_plan_errors_without_an_engine() -> None:
     assert empty.rows == 0 and empty.column_names == ["a", "c"]
     with pytest.raises(InputError):
         engines.merge_partials([b"not a profile"], plan)
+
+
+def test_check_reachable_checks_host_addresses_only() -> None:
+    for address in ("local[*]", "local[2]", "yarn", "k8s://https://example.invalid:443"):
+        engines.check_reachable(address, "spark master", 7077)  # left to the engine
+    port = _closed_port()
+    for address in (f"spark://127.0.0.1:{port}", f"tcp://127.0.0.1:{port}", f"127.0.0.1:{port}"):
+        with pytest.raises(InputError, match=r"unreachable \(Connection refused\)"):
+            engines.check_reachable(address, "scheduler", 8786)

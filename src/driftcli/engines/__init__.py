@@ -241,9 +241,15 @@ def java_available() -> bool:
 
 def check_reachable(address: str, what: str, default_port: int) -> None:
     """Fail fast (within :data:`CONNECT_TIMEOUT`) when ``host:port`` of ``address`` does not
-    accept a TCP connection; addresses without a host (``local[*]``) pass."""
-    rest = address.split("://", 1)[-1].split("/", 1)[0].split(",", 1)[0]
-    if not rest or "[" in rest or rest in ("local", "yarn"):
+    accept a TCP connection. Only ``spark://``, ``tcp://`` and bare ``host:port`` addresses
+    are checked; others (``local[*]``, ``yarn``, ``k8s://...``) are left to the engine."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "", address
+    if scheme not in ("", "spark", "tcp") or address.startswith(("local", "yarn")):
+        return
+    rest = rest.split("/", 1)[0].split(",", 1)[0]
+    if not rest:
         return
     host, _, port = rest.rpartition(":")
     if not host:

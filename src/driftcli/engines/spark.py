@@ -215,6 +215,8 @@ def session(master: str = "local[*]", app_name: str = "driftcli") -> Iterator[An
             "(install a JDK, e.g. apt-get install openjdk-17-jre-headless)"
         )
     engines.check_reachable(master, "spark master", 7077)
+    if master.startswith("local"):  # a local master listens on the loopback only
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
