@@ -263,6 +263,10 @@ def test_spark_errors_are_one_line(spark: Any, data: Any) -> None:
     assert "'attrs' (Spark type map<string,int>)" in message
     assert "\n" not in message
     assert driftcli.spark.profile(odd, ignore=["tags", "attrs"]).rows == ROWS
+    # raised on an executor, reported on the driver as the same one-line error
+    with pytest.raises(UsageError, match=r"column 'city' is forced numeric") as err:
+        driftcli.spark.profile(df, numerical=["city"])
+    assert "\n" not in str(err.value)
 
 
 def test_cli_profile_engine_spark(spark: Any, data: Any, cli: Any, tmp_path: Path) -> None:

@@ -7,11 +7,9 @@ training data. driftcli's exit code decides the outcome: 0 passes, 1 (drift) fai
 task so the on-call is alerted and retraining can hang off it, 2 (the check could not run:
 unreachable scheduler, missing partition) fails it too, never a silent pass.
 
-Needs ``pip install "driftcli[dask]"`` on the Airflow workers and the Dask workers. The same
-profile step from the command line::
-
-    driftcli profile /data/churn/2026-12-01/ --engine dask \\
-        --dask-scheduler tcp://dask-scheduler:8786 -o today.profile
+Needs ``pip install "driftcli[dask]"`` on the Airflow workers and the Dask workers. From a
+shell, ``driftcli profile`` does the same profile step with its dask engine and scheduler
+options (README, "Spark and Dask").
 
 (Written for Airflow 2.x; on Airflow 3 import the operators from
 ``airflow.providers.standard.operators``.)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import threading
 import time
@@ -19,9 +20,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from driftcli import engines
+from driftcli import engines, errors
 from driftcli.engines import Plan, Progress
-from driftcli.errors import InputError
+from driftcli.errors import DriftcliError, InputError
 from driftcli.profile import Profile
 from driftcli.settings import Settings
 
@@ -119,8 +120,27 @@ def profile(
     with warnings.catch_warnings():  # pyspark's notice about newer pandas: not ours to show
         warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
         partials = selected.mapInArrow(_partition_function(the_plan), "partial binary")
-        blobs = _collect(_reduced(partials, fan_in), progress)
+        try:
+            blobs = _collect(_reduced(partials, fan_in), progress)
+        except Exception as err:
+            raise _one_line(err) from None
     return engines.merge_partials(blobs, the_plan)
+
+
+def _one_line(err: Exception) -> Exception:
+    """A failed Spark job as one line: a driftcli error raised on an executor (a forced
+    numeric column with text, say) keeps its type and message; anything else is the
+    first line of Spark's report."""
+    if isinstance(err, DriftcliError):
+        return err
+    text = str(err)
+    found = re.search(r"driftcli\.errors\.(\w+): (.*)", text)
+    if found:
+        kind = getattr(errors, found.group(1), None)
+        if isinstance(kind, type) and issubclass(kind, DriftcliError):
+            return kind(found.group(2).strip())
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return InputError(f"the Spark job failed: {lines[0] if lines else type(err).__name__}")
 
 
 def _reduced(partials: Any, fan_in: int) -> Any:
