@@ -233,7 +233,11 @@ def test_spark_options_and_verdicts_match_local(spark: Any, data: Any) -> None:
     pq.write_table(current, path, row_group_size=700)
     opts: dict[str, Any] = {"exact_limit": EXACT_LIMIT, "ignore": ["seen"], "target": "flag"}
     local = driftcli.profile(str(path), **opts)
-    prof = driftcli.spark.profile(spark.read.parquet(str(path)).repartition(3), **opts)
+    ticks: list[tuple[int, int | None, str]] = []
+    prof = driftcli.spark.profile(
+        spark.read.parquet(str(path)).repartition(3), progress=lambda *a: ticks.append(a), **opts
+    )
+    assert ticks[-1] == (3, 3, "partitions profiled on Spark")
     assert "seen" not in prof.column_names and "flag" in prof.column_names
     assert prof.model is None  # model statistics are not computed on the engines yet
     assert_equivalent(local, prof, current.drop_columns(["seen"]))
@@ -263,6 +267,12 @@ def test_spark_errors_are_one_line(spark: Any, data: Any) -> None:
     assert "'attrs' (Spark type map<string,int>)" in message
     assert "\n" not in message
     assert driftcli.spark.profile(odd, ignore=["tags", "attrs"]).rows == ROWS
+    odd_name = "home.city `quoted`"
+    renamed = driftcli.spark.profile(df.withColumnRenamed("city", odd_name), columns=[odd_name])
+    assert renamed.column_names == [odd_name]
+    expected = data["local"].columns["city"].categories
+    assert renamed.columns[odd_name].categories is not None and expected is not None
+    assert renamed.columns[odd_name].categories.as_dict() == expected.as_dict()
     # raised on an executor, reported on the driver as the same one-line error
     with pytest.raises(UsageError, match=r"column 'city' is forced numeric") as err:
         driftcli.spark.profile(df, numerical=["city"])

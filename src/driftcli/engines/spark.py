@@ -75,10 +75,6 @@ def arrow_schema(spark_schema: Any) -> tuple[pa.Schema, dict[str, str]]:
     return pa.schema(fields), names
 
 
-def _quoted(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def profile(
     df: Any,
     settings: Settings | None = None,
@@ -100,8 +96,6 @@ def profile(
     Spark type). Partials are merged on the executors, ``fan_in`` at a time, until at most
     ``fan_in`` are left for the driver.
     """
-    from pyspark.sql import functions as F
-
     settings = engines.settings_of(settings, options)
     schema, type_names = arrow_schema(df.schema)
     dups = sorted({n for n in schema.names if schema.names.count(n) > 1})
@@ -116,7 +110,11 @@ def profile(
         where=path or "Spark DataFrame",
         type_names={n: f"Spark type {t}" for n, t in type_names.items()},
     )
-    selected = df.select(*[F.col(_quoted(n)) for n in the_plan.columns])
+    # columns by position under plain names: a name with dots or backticks is not an
+    # attribute Spark can always resolve, and the plan knows the real names
+    position = {n: i for i, n in enumerate(schema.names)}
+    plain = df.toDF(*[f"c{i}" for i in range(len(schema.names))])
+    selected = plain.select(*[f"c{position[n]}" for n in the_plan.columns])
     with warnings.catch_warnings():  # pyspark's notice about newer pandas: not ours to show
         warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
         partials = selected.mapInArrow(_partition_function(the_plan), "partial binary")
@@ -170,8 +168,11 @@ def _reduced(partials: Any, fan_in: int) -> Any:
 def _partition_function(plan: Plan) -> Any:
     """The function ``mapInArrow`` runs on each partition (a closure over the plan only)."""
 
+    names = plan.columns
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        blob = engines.partial(batches, plan)
+        named = (pa.RecordBatch.from_arrays(b.columns, names=names) for b in batches)
+        blob = engines.partial(named, plan)
         yield pa.RecordBatch.from_arrays([pa.array([blob], pa.binary())], names=["partial"])
 
     return run
