@@ -83,7 +83,7 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
     path, fmt, total = source.path, source.format, source.num_rows
     roles = [c for c in role_columns(settings) if c in names]
     model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
-    exact_limit = min(settings.exact_limit, max(1_000, EXACT_POINTS_BUDGET // len(names)))
+    exact_limit = effective_exact_limit(settings, len(names))
     groups = column_groups(names, roles, source.format)
 
     parts: list[Profile] = []
@@ -125,6 +125,12 @@ EXACT_POINTS_BUDGET = 16_000_000
 GROUP_COLUMNS = 256
 
 
+def effective_exact_limit(settings: Settings, columns: int) -> int:
+    """The exact limit each column of a ``columns``-wide profile gets under the shared budget
+    (every engine uses this, so their profiles agree)."""
+    return min(settings.exact_limit, max(1_000, EXACT_POINTS_BUDGET // max(columns, 1)))
+
+
 def column_groups(names: list[str], roles: list[str], fmt: str) -> list[list[str]]:
     """The column groups read in turn (the role columns in the first)."""
     if len(names) <= GROUP_COLUMNS or fmt not in ("parquet", "arrow", "pandas"):
@@ -148,8 +154,9 @@ def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQual
         else:
             stats.append(ModelStats.empty(settings, exact_limit=settings.exact_limit))
     ref_stats, cur_stats = stats
-    if not role_columns(settings):
-        return evaluate_stats(ref_stats, cur_stats, settings, _no_drift)
+    if not role_columns(settings):  # model summaries a profile may carry are not asked for
+        empty = ModelStats.empty(settings, exact_limit=settings.exact_limit)
+        return evaluate_stats(empty, empty, settings, _no_drift)
     kinds = drift_kinds(ref_stats, settings)
 
     def column_drift(name: str) -> dict[str, Any]:

@@ -671,6 +671,23 @@ def profile_command(
     config_path: Annotated[
         str | None, typer.Option("--config", help="Config file (as for compare).")
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Where to profile: local, spark or dask (spark/dask read Parquet only).",
+        ),
+    ] = "local",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
+    ] = "local[*]",
+    dask_scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-scheduler",
+            help="Dask scheduler address for --engine dask. [default: a local cluster]",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> int:
@@ -703,8 +720,24 @@ def profile_command(
     else:
         if len(inputs) != 1:
             raise UsageError("profile takes one INPUT (use --merge to combine profiles)")
+        from driftcli import engines
+
+        if engine not in engines.ENGINES:
+            raise UsageError(
+                f"--engine: expected one of {', '.join(engines.ENGINES)}, got {engine!r}"
+            )
         with _progress(not quiet) as progress:
-            prof = api.profile(inputs[0], run.settings, progress=progress)
+            if engine == "local":
+                prof = api.profile(inputs[0], run.settings, progress=progress)
+            else:
+                prof = engines.profile_parquet(
+                    inputs[0],
+                    engine,
+                    run.settings,
+                    spark_master=spark_master,
+                    dask_scheduler=dask_scheduler,
+                    progress=progress,
+                )
     prof.save(target_path)
     if not quiet:
         summarized = sum(
