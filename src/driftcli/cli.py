@@ -37,6 +37,7 @@ from driftcli.render import targets, writer
 from driftcli.render.writer import atomic_writer
 from driftcli.result import Result
 from driftcli.settings import FAIL_CONDITIONS
+from driftcli.windows import Selection
 
 
 def _click_modules() -> list[Any]:
@@ -121,6 +122,49 @@ METAVARS = {
     "--notify-webhook": "URL",
     "--notify-email": "ADDR",
 }
+
+
+#: Database and time-window options (compare and timeline).
+SQL_OPTIONS: dict[str, Any] = {
+    "table": typer.Option("--table", help="Table to read from every database URL input."),
+    "query": typer.Option("--query", help="SQL query to read from every database URL input."),
+    "reference_query": typer.Option(
+        "--reference-query", help="SQL query for the reference database input (overrides)."
+    ),
+    "current_query": typer.Option(
+        "--current-query", help="SQL query for the current database input (overrides)."
+    ),
+    "time_column": typer.Option(
+        "--time-column", help="Timestamp or date column that windows select rows by."
+    ),
+    "current_window": typer.Option(
+        "--current-window", help="6h, 7d, 4w or START..END (end exclusive). [default: 7d]"
+    ),
+    "reference_window": typer.Option(
+        "--reference-window",
+        help="6h, 7d, 4w or START..END; a duration ends where the current starts. [default: 30d]",
+    ),
+    "as_of": typer.Option(
+        "--as-of",
+        help="End of the current window: ISO time or 'now' (UTC unless an offset is given). "
+        "[default: just after the latest timestamp]",
+    ),
+}
+
+METAVARS.update(
+    {
+        "--table": "NAME",
+        "--query": "SQL",
+        "--reference-query": "SQL",
+        "--current-query": "SQL",
+        "--time-column": "COLUMN",
+        "--current-window": "WINDOW",
+        "--reference-window": "WINDOW",
+        "--as-of": "TIME",
+        "--every": "PERIOD",
+        "--reference": "PATH",
+    }
+)
 
 
 class Command(TyperCommand):
@@ -388,8 +432,31 @@ def compare(
         ),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    table: Annotated[str | None, SQL_OPTIONS["table"]] = None,
+    query: Annotated[str | None, SQL_OPTIONS["query"]] = None,
+    reference_query: Annotated[str | None, SQL_OPTIONS["reference_query"]] = None,
+    current_query: Annotated[str | None, SQL_OPTIONS["current_query"]] = None,
+    time_column: Annotated[str | None, SQL_OPTIONS["time_column"]] = None,
+    current_window: Annotated[str | None, SQL_OPTIONS["current_window"]] = None,
+    reference_window: Annotated[str | None, SQL_OPTIONS["reference_window"]] = None,
+    as_of: Annotated[str | None, SQL_OPTIONS["as_of"]] = None,
 ) -> int:
-    """Compare CURRENT with REFERENCE column by column; exit 0 passed, 1 breached, 2 error."""
+    """Compare CURRENT with REFERENCE column by column; exit 0 passed, 1 breached, 2 error.
+
+    With --time-column and one input, compare its --current-window with its
+    --reference-window (default 7d against the 30d before).
+    """
+    selection = Selection(
+        table=table,
+        query=query,
+        reference_query=reference_query,
+        current_query=current_query,
+        time_column=time_column,
+        current_window=current_window,
+        reference_window=reference_window,
+        as_of=as_of,
+    )
+    selection.check()
     options = collect_options(
         columns=columns,
         ignore=ignore,
@@ -433,20 +500,26 @@ def compare(
     if print_config:
         sys.stdout.write(config_file.describe(run))
         return 0
-    if reference is None or current is None:
+    if reference is None or (current is None and time_column is None):
         raise UsageError("compare needs REFERENCE and CURRENT (see 'driftcli compare --help')")
     out = run.outputs
     _run_state["annotations"] = out.annotations
-    targets.check(output_targets(out), [reference, current, *([run.path] if run.path else [])])
+    inputs = [i for i in (reference, current) if i is not None]
+    targets.check(output_targets(out), [*inputs, *([run.path] if run.path else [])])
     with _prometheus_on_error(out):
         if out.prometheus:  # a run killed from here on cannot leave an old exit 0 looking fresh
             labels = prometheus_view.parse_labels(out.prometheus_labels)
             prometheus_view.write_running(out.prometheus, labels)
         with _progress(not out.quiet) as progress:
             try:
-                result = run_compare(reference, current, run.settings, progress=progress)
+                result = run_compare(
+                    reference, current, run.settings, progress=progress, selection=selection
+                )
             except MemoryError:
                 raise ResourceError(OUT_OF_MEMORY) from None
+        for side in (result.reference, result.current):
+            for message in (side.window or {}).get("warnings", []):
+                print(f"driftcli: warning: {text.terminal(message)}", file=sys.stderr)
         delivered = deliver(result, run.notify)
         code = run_exit_code(result.exit_code, delivered)
         write_outputs(
