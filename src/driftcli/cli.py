@@ -791,6 +791,94 @@ def profile_command(
     return 0
 
 
+@app.command("timeline", cls=Command)
+def timeline_command(
+    source: Annotated[
+        str,
+        typer.Argument(help="A file, Parquet directory or database URL.", show_default=False),
+    ],
+    time_column: Annotated[str, SQL_OPTIONS["time_column"]],
+    every: Annotated[
+        str, typer.Option("--every", help="Period length: 1h, 1d, 1w or 1mo (UTC-aligned).")
+    ] = "1d",
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference", help="Reference data or saved profile. [default: first period]"
+        ),
+    ] = None,
+    reference_window: Annotated[str | None, SQL_OPTIONS["reference_window"]] = None,
+    as_of: Annotated[str | None, SQL_OPTIONS["as_of"]] = None,
+    table: Annotated[str | None, SQL_OPTIONS["table"]] = None,
+    query: Annotated[str | None, SQL_OPTIONS["query"]] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the timeline JSON ('-' for stdout).")
+    ] = None,
+    html_path: Annotated[
+        str | None, typer.Option("--html", help="Write an offline HTML timeline report.")
+    ] = None,
+    columns: Annotated[
+        ListOpt, typer.Option("--columns", help="Compare only these columns.")
+    ] = None,
+    ignore: Annotated[
+        ListOpt, typer.Option("--ignore", help="Never compare these columns.")
+    ] = None,
+    stattest: Annotated[
+        str | None, typer.Option("--stattest", help="Test for every column.")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Threshold.")] = None,
+    fail_on: Annotated[
+        ListOpt, typer.Option("--fail-on", help="Conditions that breach (as for compare).")
+    ] = None,
+    min_rows: Annotated[
+        int | None, typer.Option("--min-rows", help="Fewest rows a period needs to be checked.")
+    ] = None,
+    config_path: Annotated[
+        str | None, typer.Option("--config", help="Config file (as for compare).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> int:
+    """Drift of every period of SOURCE against a reference and the period before; the exit
+    code follows the latest complete period."""
+    import json as json_module
+
+    from driftcli.render import timeline as timeline_view
+    from driftcli.timeline import run_timeline
+
+    options = collect_options(
+        columns=columns,
+        ignore=ignore,
+        stattest=stattest,
+        threshold=threshold,
+        fail_on=fail_on,
+        min_rows=min_rows,
+    )
+    run = config_file.resolve(options, config_path)
+    selection = Selection(
+        table=table,
+        query=query,
+        time_column=time_column,
+        reference_window=reference_window,
+        as_of=as_of,
+    )
+    outs = [("--json", json_path), ("--html", html_path)]
+    targets.check(outs, [source, *([reference] if reference else [])])
+    data = run_timeline(source, run.settings, selection, every=every, reference=reference)
+    files: list[tuple[str, str]] = []
+    dumped = json_module.dumps(data, indent=2, allow_nan=False) + "\n"
+    if json_path and json_path != "-":
+        files.append((json_path, dumped))
+    if html_path:
+        files.append((html_path, timeline_view.render_html(data)))
+    write_files(files)
+    if json_path == "-":
+        sys.stdout.write(dumped)
+    if not quiet:
+        timeline_view.render(data, sys.stderr if json_path == "-" else sys.stdout)
+    return int(data["verdict"]["exit_code"])
+
+
 @app.command("tests")
 def list_tests() -> int:
     """List the available stat tests: kinds, output, default threshold, description."""
