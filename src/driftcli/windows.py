@@ -194,7 +194,10 @@ def _text_to_utc(arr: pa.Array) -> pa.Array:
     # text with offsets (or mixed): convert value by value
     out: list[datetime | None] = []
     for v in arr.to_pylist():
-        out.append(None if v is None else parse_instant(v, "time column"))
+        try:
+            out.append(None if v is None else parse_instant(v, "time column"))
+        except UsageError:
+            raise pa.ArrowInvalid(f"{v!r} is not an ISO date or timestamp") from None
     return pa.array(out, pa.timestamp("us"))
 
 
