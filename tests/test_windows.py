@@ -288,3 +288,8 @@ def test_per_side_queries(tmp_path, data):
     )
     r = compare(url, url, selection=sel)
     assert r.reference.rows == r.current.rows == 320
+
+
+def test_examples_stay_under_two_megabytes(examples):
+    total = sum(p.stat().st_size for p in examples.rglob("*") if p.is_file())
+    assert total < 2 * 1024 * 1024, total
