@@ -293,3 +293,32 @@ def test_per_side_queries(tmp_path, data):
 def test_examples_stay_under_two_megabytes(examples):
     total = sum(p.stat().st_size for p in examples.rglob("*") if p.is_file())
     assert total < 2 * 1024 * 1024, total
+
+
+def test_sqlite_offsets_near_the_bounds_and_mixed_storage(tmp_path):
+    path = tmp_path / "mixed.db"
+    rows = [
+        ("2026-01-10T23:30:00-02:00", 1.0),  # 2026-01-11 01:30 UTC: inside
+        ("2026-01-11 02:00:00", 2.0),  # the end: outside
+        ("2026-01-11T00:30:00+01:00", 3.0),  # 2026-01-10 23:30 UTC: outside
+        ("2026-01-11", 4.0),  # midnight: the start, inside
+    ]
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (ts, x REAL)")
+        db.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    db.close()
+    b = Bounds(datetime(2026, 1, 11), datetime(2026, 1, 11, 2))
+    url = f"sqlite:///{path}"
+
+    def window_values() -> list[float]:
+        src = open_source(url, role="current", table="t")
+        from driftcli.windows import span
+
+        span(url, src, "ts")  # learns how the column is stored
+        return sorted(windowed(url, src, "ts", b).read_all().column("x").to_pylist())
+
+    assert window_values() == [1.0, 4.0]
+    with sqlite3.connect(path) as db:  # now mixed: Unix seconds beside ISO text
+        db.execute("INSERT INTO t VALUES (?, ?)", (1768093200, 5.0))  # 2026-01-11 01:00 UTC
+    db.close()
+    assert window_values() == [1.0, 4.0, 5.0]

@@ -220,7 +220,8 @@ def compare(
     reference: Annotated[
         str | None,
         typer.Argument(
-            help="Reference data: .csv, .csv.gz, .parquet or a directory of Parquet files.",
+            help="Reference data: .csv, .csv.gz, .parquet, a directory of Parquet files or "
+            "a database URL (sqlite:///, postgresql://).",
             show_default=False,
         ),
     ] = None,
@@ -807,8 +808,22 @@ def timeline_command(
             "--reference", help="Reference data or saved profile. [default: first period]"
         ),
     ] = None,
-    reference_window: Annotated[str | None, SQL_OPTIONS["reference_window"]] = None,
-    as_of: Annotated[str | None, SQL_OPTIONS["as_of"]] = None,
+    reference_window: Annotated[
+        str | None,
+        typer.Option(
+            "--reference-window",
+            help="Reference rows: a duration from the start of the first period, or "
+            "START..END. [default: the first period]",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Periods ending after this are incomplete: ISO time or 'now'. "
+            "[default: just after the latest timestamp]",
+        ),
+    ] = None,
     table: Annotated[str | None, SQL_OPTIONS["table"]] = None,
     query: Annotated[str | None, SQL_OPTIONS["query"]] = None,
     json_path: Annotated[

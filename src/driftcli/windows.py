@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -224,7 +225,21 @@ def _sql_where(source: Source, column: str, kind: str, b: Bounds) -> str:
     (an index on it is used)."""
     lo, hi = _epoch(b.start), _epoch(b.end)
     col = _ident(column)
-    if isinstance(source, SqliteSource) or kind in ("number", "text"):
+    if isinstance(source, SqliteSource):
+        storage = _SQLITE_STORAGE.get(source)
+        if storage == "number":  # Unix seconds only: a plain range (an index is used)
+            return f"{col} >= {lo!r} AND {col} < {hi!r}"
+        exact = f"unixepoch({col}, 'subsec') >= {lo!r} AND unixepoch({col}, 'subsec') < {hi!r}"
+        if storage == "text":
+            # ISO text sorts by its date prefix: a range on the days around the window (an
+            # offset moves an instant by less than a day) narrows the rows, through an
+            # index when there is one; the exact test then decides
+            day_lo = (b.start - timedelta(days=1)).date().isoformat()
+            day_hi = (b.end + timedelta(days=2)).date().isoformat()
+            return f"{col} >= '{day_lo}' AND {col} < '{day_hi}' AND {exact}"
+        e = _sql_epoch(source, column, kind)
+        return f"{e} >= {lo!r} AND {e} < {hi!r}"
+    if kind in ("number", "text"):
         e = _sql_epoch(source, column, kind)
         return f"{e} >= {lo!r} AND {e} < {hi!r}"
     t = source.schema().field(column).type
@@ -248,6 +263,10 @@ def _from_epoch(v: Any) -> datetime | None:
     return EPOCH + timedelta(microseconds=round(float(v) * 1e6))
 
 
+#: How a SQLite time column is stored (``text``, ``number``, ``mixed``), found by :func:`span`.
+_SQLITE_STORAGE: weakref.WeakKeyDictionary[Source, str] = weakref.WeakKeyDictionary()
+
+
 @dataclass
 class Span:
     """What the time column covers: first and latest timestamp, and the rows that have one."""
@@ -263,12 +282,18 @@ def span(data: Any, source: Source, column: str) -> Span:
     if isinstance(source, SqliteSource | PostgresSource):
         e = _sql_epoch(source, column, kind)
         col = _ident(column)
-        sql = (
-            f"SELECT MIN({e}) AS lo, MAX({e}) AS hi, COUNT({e}) AS n, COUNT({col}) AS m "
-            f"FROM ({source._base}) AS q"
-        )
-        agg = open_database(data, role=source.role, query=sql).read_all()
+        sql = f"SELECT MIN({e}) AS lo, MAX({e}) AS hi, COUNT({e}) AS n, COUNT({col}) AS m"
+        if isinstance(source, SqliteSource):
+            sql += f", SUM(typeof({col}) IN ('integer', 'real')) AS nums"
+        agg = open_database(
+            data, role=source.role, query=f"{sql} FROM ({source._base}) AS q"
+        ).read_all()
         lo, hi, n, m = (agg.column(i)[0].as_py() for i in range(4))
+        if isinstance(source, SqliteSource):
+            nums = int(agg.column(4)[0].as_py() or 0)
+            _SQLITE_STORAGE[source] = (
+                "number" if nums == int(m or 0) else "text" if nums == 0 else "mixed"
+            )
         if int(m or 0) > int(n or 0):
             raise InputError(
                 f"{source.where}: time column {column!r} holds {int(m) - int(n or 0):,} "
