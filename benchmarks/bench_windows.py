@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -33,11 +34,10 @@ START = datetime(2025, 1, 1)
 CHUNK = 500_000
 
 
-def chunks(rows: int) -> list[pa.Table]:
+def chunks(rows: int) -> Iterator[pa.Table]:
     """The log in chunks of at most CHUNK rows, deterministic."""
     rng = np.random.default_rng(7)
     step = DAYS * 86_400 / rows
-    out = []
     for lo in range(0, rows, CHUNK):
         n = min(CHUNK, rows - lo)
         secs = (np.arange(lo, lo + n) * step).astype("int64")
@@ -46,8 +46,7 @@ def chunks(rows: int) -> list[pa.Table]:
         for i in range(4):
             cols[f"x{i}"] = pa.array(rng.normal(i, 1 + i, n).round(4))
         cols["segment"] = pa.array(rng.choice(["a", "b", "c", "d"], n))
-        out.append(pa.table(cols))
-    return out
+        yield pa.table(cols)
 
 
 def make_sqlite(path: Path, rows: int) -> str:

@@ -144,16 +144,18 @@ def run_timeline(
         "encoding": settings.encoding,
         "na_values": settings.na_values,
     }
-    base = open_side(data, "current", selection, **opts)
+    base = open_side(data, "current", selection, sample=True, **opts)
     sp = span(data, base, column)
     if sp.first is None or sp.latest is None:
         raise InputError(f"{base.where}: the time column {column!r} holds no timestamps")
     as_of = parse_as_of(selection.as_of) or after(sp.latest)
     edges = period_edges(sp.first, as_of, period)
-    names = wanted_columns([n for n in base.schema().names if n != column], settings)
+    # every period's rows, read once (a database side filtered by the periods' span)
+    rows = windowed(data, base, column, Bounds(edges[0], edges[-1]), keep_time=True)
+    names = wanted_columns([n for n in rows.schema().names if n != column], settings)
     if not names:
         raise InputError(f"{base.where}: no columns to compare besides {column!r}")
-    profiles = _period_profiles(base, names, column, edges, settings)
+    profiles = _period_profiles(rows, names, column, edges, settings)
 
     ref_info: dict[str, Any]
     if reference is not None:

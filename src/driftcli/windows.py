@@ -41,9 +41,11 @@ from driftcli.sources.parquet import ParquetDirSource, ParquetFileSource
 from driftcli.sources.sql import (
     PostgresSource,
     SqliteSource,
+    _base_query,
     _ident,
     is_database_url,
     open_database,
+    redact,
 )
 
 UTC = timezone.utc
@@ -265,6 +267,10 @@ def _from_epoch(v: Any) -> datetime | None:
 
 #: How a SQLite time column is stored (``text``, ``number``, ``mixed``), found by :func:`span`.
 _SQLITE_STORAGE: weakref.WeakKeyDictionary[Source, str] = weakref.WeakKeyDictionary()
+#: The full SQL of a SQLite side opened from a sample of its rows (:func:`open_side`).
+_FULL_BASE: weakref.WeakKeyDictionary[Source, str] = weakref.WeakKeyDictionary()
+#: Rows a SQLite side is sampled by to learn its columns before a window is read.
+SAMPLE_ROWS = 1000
 
 
 @dataclass
@@ -273,12 +279,72 @@ class Span:
 
     first: datetime | None
     latest: datetime | None
-    rows: int
+    rows: int | None
+
+
+def _base_sql(source: Source) -> str:
+    """The SQL whose rows a database side reads (the full one for a sampled SQLite side)."""
+    return _FULL_BASE.get(source) or str(source._base)  # type: ignore[attr-defined]
+
+
+def _one_row(data: Any, role: str, sql: str) -> list[Any]:
+    table = open_database(data, role=role, query=sql).read_all()
+    return [table.column(i)[0].as_py() for i in range(table.num_columns)]
+
+
+def _day(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _sqlite_span(data: Any, source: Source, column: str) -> Span | None:
+    """The span of a SQLite time column from its extremes, through an index when there is
+    one: numbers sort before text, and ISO text by its date prefix. None when the column
+    mixes numbers and text (then every value is converted)."""
+    base, col, role = _base_sql(source), _ident(column), source.role
+    (low,) = _one_row(data, role, f"SELECT MIN({col}) AS v FROM ({base}) AS q")
+    (high,) = _one_row(data, role, f"SELECT MAX({col}) AS v FROM ({base}) AS q")
+    if low is None:
+        return Span(None, None, 0)
+    if not isinstance(high, str):
+        _SQLITE_STORAGE[source] = "number"
+        return Span(_from_epoch(low), _from_epoch(high), None)
+    if not isinstance(low, str):
+        return None
+    _SQLITE_STORAGE[source] = "text"
+    first_day, last_day = _day(low), _day(high)
+    if first_day is None or last_day is None:
+        bad = low if first_day is None else high
+        raise InputError(
+            f"{source.where}: time column {column!r} holds values that are not timestamps "
+            f"(ISO-8601 text or Unix seconds), such as {bad[:40]!r}"
+        )
+    e = f"unixepoch({col}, 'subsec')"
+    near_end = (last_day - timedelta(days=2)).date().isoformat()
+    near_start = (first_day + timedelta(days=2)).date().isoformat()
+    (hi,) = _one_row(
+        data, role, f"SELECT MAX({e}) AS v FROM ({base}) AS q WHERE {col} >= '{near_end}'"
+    )
+    (lo,) = _one_row(
+        data, role, f"SELECT MIN({e}) AS v FROM ({base}) AS q WHERE {col} < '{near_start}'"
+    )
+    if lo is None or hi is None:
+        raise InputError(
+            f"{source.where}: time column {column!r} holds values that are not timestamps "
+            "(ISO-8601 text or Unix seconds)"
+        )
+    return Span(_from_epoch(lo), _from_epoch(hi), None)
 
 
 def span(data: Any, source: Source, column: str) -> Span:
     """First and latest timestamp of ``column`` (an SQL aggregate for a database)."""
     kind = time_kind(source, column)
+    if isinstance(source, SqliteSource):
+        fast = _sqlite_span(data, source, column)
+        if fast is not None:
+            return fast
     if isinstance(source, SqliteSource | PostgresSource):
         e = _sql_epoch(source, column, kind)
         col = _ident(column)
@@ -286,7 +352,7 @@ def span(data: Any, source: Source, column: str) -> Span:
         if isinstance(source, SqliteSource):
             sql += f", SUM(typeof({col}) IN ('integer', 'real')) AS nums"
         agg = open_database(
-            data, role=source.role, query=f"{sql} FROM ({source._base}) AS q"
+            data, role=source.role, query=f"{sql} FROM ({_base_sql(source)}) AS q"
         ).read_all()
         lo, hi, n, m = (agg.column(i)[0].as_py() for i in range(4))
         if isinstance(source, SqliteSource):
@@ -325,7 +391,8 @@ def windowed(
     if isinstance(source, SqliteSource | PostgresSource):
         cols = ", ".join(_ident(n) for n in names)
         sql = (
-            f"SELECT {cols} FROM ({source._base}) AS w WHERE {_sql_where(source, column, kind, b)}"
+            f"SELECT {cols} FROM ({_base_sql(source)}) AS w "
+            f"WHERE {_sql_where(source, column, kind, b)}"
         )
         out = open_database(data, role=source.role, query=sql)
         out.path = source.path
@@ -376,10 +443,25 @@ class Side:
     warnings: list[str] = field(default_factory=list)
 
 
-def open_side(data: Any, role: str, selection: Selection, **opts: Any) -> Source:
-    """``data`` opened with the side's table or query (database URLs only)."""
+def open_side(
+    data: Any, role: str, selection: Selection, *, sample: bool = False, **opts: Any
+) -> Source:
+    """``data`` opened with the side's table or query (database URLs only).
+
+    ``sample``: a SQLite side is opened on its first rows only (its columns and the time
+    column's kind), so that the whole table is not scanned before a window narrows it; the
+    windowed reads use the full SQL.
+    """
     table, query = selection.side_query(role)
     if is_database_url(data):
+        if sample and data.split("://", 1)[0].lower() == "sqlite":
+            full = _base_query(redact(data), table, query)
+            head = f"SELECT * FROM ({full}) AS s LIMIT {SAMPLE_ROWS}"
+            sampled = open_database(data, role=role, query=head)
+            if sampled.num_rows == 0:
+                raise InputError(f"{sampled.where}: no rows")
+            _FULL_BASE[sampled] = full
+            return sampled
         return open_source(data, role=role, table=table, query=query, **opts)
     if selection.reference_query or selection.current_query:
         q_role = "reference" if selection.reference_query else "current"
@@ -409,9 +491,9 @@ def open_windows(
     ref_spec = parse_window(selection.reference_window or "30d", "--reference-window")
     as_of = parse_as_of(selection.as_of)
     if current is None:
-        base_ref = open_side(reference, "reference", selection, **opts)
+        base_ref = open_side(reference, "reference", selection, sample=True, **opts)
         if selection.reference_query or selection.current_query:
-            base_cur = open_side(reference, "current", selection, **opts)
+            base_cur = open_side(reference, "current", selection, sample=True, **opts)
         else:
             base_cur = base_ref
         sp_cur = span(reference, base_cur, column)
@@ -424,8 +506,8 @@ def open_windows(
             (reference, base_cur, cur_b, sp_cur, "current"),
         )
     else:
-        base_ref = open_side(reference, "reference", selection, **opts)
-        base_cur = open_side(current, "current", selection, **opts)
+        base_ref = open_side(reference, "reference", selection, sample=True, **opts)
+        base_cur = open_side(current, "current", selection, sample=True, **opts)
         sp_ref, sp_cur = span(reference, base_ref, column), span(current, base_cur, column)
         cur_b = bounds_for(cur_spec, as_of or _default_as_of(sp_cur, base_cur))
         ref_b = bounds_for(ref_spec, as_of or _default_as_of(sp_ref, base_ref))
