@@ -345,6 +345,13 @@ def span(data: Any, source: Source, column: str) -> Span:
         fast = _sqlite_span(data, source, column)
         if fast is not None:
             return fast
+    if isinstance(source, PostgresSource) and kind != "text":
+        # typed extremes: an index on the column answers at once
+        col = _ident(column)
+        sql = f"SELECT MIN({col}) AS lo, MAX({col}) AS hi FROM ({_base_sql(source)}) AS q"
+        ends = open_database(data, role=source.role, query=sql).read_all()
+        lo, hi = (to_utc(ends.column(i), source.where, column)[0].as_py() for i in range(2))
+        return Span(lo, hi, None)
     if isinstance(source, SqliteSource | PostgresSource):
         e = _sql_epoch(source, column, kind)
         col = _ident(column)
