@@ -28,6 +28,7 @@ from driftcli.model import ModelStats, role_columns
 from driftcli.profile import Profile, ProfileBuilder
 from driftcli.result import Result, jsonable
 from driftcli.settings import Settings
+from driftcli.sources.sql import is_database_url
 from driftcli.windows import (
     Bounds,
     Selection,
@@ -44,7 +45,6 @@ from driftcli.windows import (
 #: Bumped when a key of the timeline JSON changes meaning or disappears.
 TIMELINE_SCHEMA_VERSION = 1
 _EVERY = re.compile(r"^\s*(\d+)\s*(h|d|w|mo)\s*$", re.IGNORECASE)
-SEVERITY_LEVEL = {"none": 0, "low": 1, "medium": 2, "high": 3}
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,9 @@ def run_timeline(
         ref_settings = settings.updated(ignore=ignore).validate()
         if isinstance(reference, Profile) or _is_profile_path(reference):
             ref = build_profile(reference, ref_settings)
+        elif is_database_url(reference):  # read with the same --table / --query
+            ref_source = open_side(reference, "reference", selection, **opts)
+            ref = _build(ref_source, "reference", ref_settings, None)
         else:
             ref = build_profile(reference, ref_settings, role="reference")
         ref_info = {"kind": "input", "path": ref.path, "rows": ref.rows, "window": None}
