@@ -8,7 +8,13 @@ from typing import IO
 
 from driftcli.errors import UsageError
 from driftcli.history import view
-from driftcli.history.store import DEFAULT_MONITOR, HistoryError, Run, open_history
+from driftcli.history.store import (
+    DEFAULT_MONITOR,
+    HistoryError,
+    Run,
+    canonical_time,
+    open_history,
+)
 
 
 @dataclass
@@ -24,16 +30,12 @@ class Found:
 
 
 def parse_since(value: str) -> str:
-    """``--since`` as the ISO text runs are stored with (UTC); a one-line error otherwise."""
+    """``--since`` as the text runs are stored with (UTC); a one-line error otherwise."""
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"--since: expected a date such as 2026-01-31, got {value!r}") from None
-    if moment.tzinfo is not None:
-        from datetime import UTC
-
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="microseconds")
+    return canonical_time(value)
 
 
 def load(

@@ -128,9 +128,28 @@ class Run:
         return self.verdict != "error"
 
 
+#: How run times are stored: UTC to the second, as ``generated_at`` in the JSON result, so
+#: they sort as text; runs within one second keep their order by ``id``.
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def now() -> str:
-    """The current time in UTC, ISO 8601 with microseconds (sorts as text)."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    """The current time in UTC, in :data:`TIME_FORMAT`."""
+    return datetime.now(UTC).strftime(TIME_FORMAT)
+
+
+def canonical_time(value: str | None) -> str:
+    """An ISO 8601 time in :data:`TIME_FORMAT` (UTC; a time without zone is taken as UTC);
+    the current time when ``value`` is empty or not a time."""
+    if not value:
+        return now()
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return now()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def settings_digest(settings: dict[str, Any]) -> str:
@@ -294,7 +313,7 @@ class History:
         verdict = "passed" if result.verdict.passed else "breached"
         row = [
             monitor,
-            data.get("generated_at") or now(),
+            canonical_time(data.get("generated_at")),
             command,
             _safe_input(result.reference.path),
             _safe_input(result.current.path),

@@ -150,7 +150,7 @@ def render_console(
         word = run.verdict.upper() if run.verdict == "breached" else run.verdict
         detail = ", ".join(top_drifted(run)) if run.ran else f"error: {run.error or ''}"
         table.add_row(
-            run.started_at[:19].replace("T", " "),
+            run.started_at[:16].replace("T", " "),
             word,
             str(run.exit_code),
             _share(run),
@@ -170,7 +170,7 @@ def render_console(
         for p in trend:
             rule = "<" if p["output"] == "p_value" else ">="
             t.add_row(
-                p["time"][:19].replace("T", " "),
+                p["time"][:16].replace("T", " "),
                 console_view.cell(p["test"] or "-"),
                 ("p=" if p["output"] == "p_value" else "") + _fmt(p["value"]),
                 f"{rule} {_fmt(p['threshold'])}",
@@ -191,7 +191,7 @@ def render_console(
             t.add_column(head)
         for p in trend:
             t.add_row(
-                p["time"][:19].replace("T", " "),
+                p["time"][:16].replace("T", " "),
                 _fmt(p["reference"]),
                 _fmt(p["current"]),
                 _fmt(p["threshold"]),
@@ -216,7 +216,7 @@ def trend_chart(
         "small": small,
         "log": output == "p_value",
         "label": "p-value" if output == "p_value" else "statistic",
-        "x": [p["time"][:19].replace("T", " ") for p in trend],
+        "x": [p["time"][:16].replace("T", " ") for p in trend],
         "y": [p["value"] for p in trend],
         "threshold": [p["threshold"] for p in trend],
         "drift": [bool(p["drift"]) for p in trend],
@@ -229,7 +229,7 @@ def metric_chart(chart_id: str, name: str, trend: list[dict[str, Any]]) -> dict[
         "id": chart_id,
         "type": "metric",
         "name": name,
-        "x": [p["time"][:19].replace("T", " ") for p in trend],
+        "x": [p["time"][:16].replace("T", " ") for p in trend],
         "ref": [p["reference"] for p in trend],
         "cur": [p["current"] for p in trend],
         "threshold": [p["threshold"] for p in trend],
@@ -247,7 +247,7 @@ def share_chart(runs: list[Run]) -> dict[str, Any]:
         "small": False,
         "log": False,
         "label": "drifted share",
-        "x": [r.started_at[:19].replace("T", " ") for r in done],
+        "x": [r.started_at[:16].replace("T", " ") for r in done],
         "y": [r.drifted_share for r in done],
         "threshold": [r.drift_share_threshold for r in done],
         "drift": [bool(r.dataset_drift) for r in done],
