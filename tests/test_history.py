@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
 import sqlite3
 from dataclasses import replace
@@ -57,7 +58,30 @@ def _append(db: str, monitor: str, payload: dict[str, Any], runs: int) -> None:
 
 
 def test_eight_processes_appending_fifty_runs_each_lose_none(tmp_path):
+    _eight_writers(str(tmp_path / "history.sqlite"))
     db = str(tmp_path / "history.sqlite")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT COUNT(*) FROM columns").fetchone()[0] == 800
+
+
+#: A PostgreSQL database the tests may empty and fill (e.g. a throwaway local server).
+POSTGRES = os.environ.get("DRIFTCLI_TEST_POSTGRES")
+
+
+@pytest.mark.skipif(not POSTGRES, reason="set DRIFTCLI_TEST_POSTGRES to a scratch database URL")
+def test_eight_processes_appending_to_postgresql_lose_none():
+    from adbc_driver_postgresql import dbapi
+
+    assert POSTGRES
+    with dbapi.connect(POSTGRES) as conn, conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS columns, metrics, runs, schema_version")
+        conn.commit()
+    _eight_writers(POSTGRES)
+
+
+def _eight_writers(db: str) -> None:
     payload = one_result().to_dict()
     ctx = multiprocessing.get_context("fork")
     procs = [ctx.Process(target=_append, args=(db, f"job{k}", payload, 50)) for k in range(8)]
@@ -76,10 +100,6 @@ def test_eight_processes_appending_fifty_runs_each_lose_none(tmp_path):
             assert all(set(r.columns) == {"a", "b"} for r in runs)
     finally:
         hist.close()
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT COUNT(*) FROM columns").fetchone()[0] == 800
 
 
 # -- schema, migration, refusals ------------------------------------------------------------
