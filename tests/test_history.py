@@ -381,3 +381,32 @@ def test_the_report_shows_each_columns_recent_trend(cli, data, tmp_path):
     plain = tmp_path / "plain.html"
     cli("compare", data["ref"], data["drifted"], "-q", "--html", plain)
     assert 'class="spark"' not in plain.read_text()
+
+
+def test_the_readme_history_output_is_what_the_command_prints(cli, monkeypatch):
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    readme = (root / "README.md").read_text()
+    block = readme.split("$ driftcli history examples/history_week.sqlite", 1)[1]
+    shown = block.split("\n", 1)[1].split("```", 1)[0].rstrip("\n").splitlines()
+    before = (root / "examples" / "history_week.sqlite").read_bytes()
+    run = cli("history", "examples/history_week.sqlite", "--monitor", "churn", "--column", "income")
+    assert run.code == 0
+    assert run.out.rstrip("\n").splitlines() == shown
+    assert (root / "examples" / "history_week.sqlite").read_bytes() == before
+
+
+def test_a_postgres_history_without_the_driver_names_the_extra(cli, data, monkeypatch):
+    import importlib
+
+    real = importlib.import_module
+
+    def without_postgres(name: str, *args: Any) -> Any:
+        if name.startswith("adbc_driver_postgresql"):
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", without_postgres)
+    url = "postgresql://me:pw@127.0.0.1:1/x"
+    run = cli("compare", data["ref"], data["same"], "--history", url)
+    assert run.code == 2 and "driftcli[postgres]" in run.err and "pw" not in run.err

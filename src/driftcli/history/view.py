@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from driftcli.history.store import Run
 from driftcli.render import console as console_view
-from driftcli.text import terminal
+from driftcli.text import guard_lines, terminal
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
 #: Drifted columns named per run in the table.
@@ -135,9 +135,18 @@ def render_console(
     stream: IO[str], monitor: str, runs: list[Run], columns: list[str], metrics: list[str]
 ) -> None:
     """The runs table, then a trend table per ``--column`` and ``--metric`` asked for."""
+    con = console_view.make_console(stream)
+    with con.capture() as captured:
+        _render_console(con, monitor, runs, columns, metrics)
+    stream.write(guard_lines(captured.get(), strip=not stream.isatty()))
+    stream.flush()
+
+
+def _render_console(
+    con: Any, monitor: str, runs: list[Run], columns: list[str], metrics: list[str]
+) -> None:
     from rich.table import Table
 
-    con = console_view.make_console(stream)
     table = Table(
         box=None,
         pad_edge=False,
