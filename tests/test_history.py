@@ -410,3 +410,12 @@ def test_a_postgres_history_without_the_driver_names_the_extra(cli, data, monkey
     url = "postgresql://me:pw@127.0.0.1:1/x"
     run = cli("compare", data["ref"], data["same"], "--history", url)
     assert run.code == 2 and "driftcli[postgres]" in run.err and "pw" not in run.err
+
+
+def test_the_history_file_may_not_be_an_input_or_another_output(cli, data, tmp_path):
+    run = cli("compare", data["ref"], data["same"], "--history", data["same"])
+    assert run.code == 2 and "would overwrite the input" in run.err
+    db = tmp_path / "h.db"
+    run = cli("compare", data["ref"], data["same"], "--history", db, "--json", db)
+    assert run.code == 2 and "writes the same file" in run.err
+    assert not db.exists()

@@ -482,7 +482,16 @@ def compare(
     history_opts.check(history_db, monitor, persist, run.settings.fail_on, run.notify.when)
     out = run.outputs
     _run_state["annotations"] = out.annotations
-    targets.check(output_targets(out), [reference, current, *([run.path] if run.path else [])])
+    history_file = [("--history", history_db)] if history_db and "://" not in history_db else []
+    try:
+        targets.check(
+            [*output_targets(out), *history_file],
+            [reference, current, *([run.path] if run.path else [])],
+        )
+    except OutputError as err:
+        if str(err).startswith("--history "):  # the history itself is the problem:
+            _history_state["broken"] = "yes"  # do not record the failure into it
+        raise
     with _prometheus_on_error(out), history_opts.opened(history_db, _history_state) as hist:
         if out.prometheus:  # a run killed from here on cannot leave an old exit 0 looking fresh
             labels = prometheus_view.parse_labels(out.prometheus_labels)
