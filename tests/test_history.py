@@ -419,3 +419,25 @@ def test_the_history_file_may_not_be_an_input_or_another_output(cli, data, tmp_p
     run = cli("compare", data["ref"], data["same"], "--history", db, "--json", db)
     assert run.code == 2 and "writes the same file" in run.err
     assert not db.exists()
+
+
+@pytest.mark.browser
+def test_history_page_and_sparklines_draw_every_chart_in_chromium(cli, data, tmp_path):
+    """The trend page and a report with sparklines in Chromium: all charts drawn by load."""
+    from tests.test_html import needs_chromium, open_in_browser
+
+    needs_chromium()
+    db = tmp_path / "h.db"
+    _week(db)
+    page = tmp_path / "week.html"
+    assert cli("history", db, "--monitor", "nightly", "--html", page).code == 0
+    seen = open_in_browser(page, tmp_path / "week.png")
+    assert seen.errors == [] and seen.blocked == []
+    assert seen.charts_state == "done" and seen.charts_drawn == seen.plots == 3
+    for current in ("same", "drifted"):
+        cli("compare", data["ref"], data[current], "-q", "--history", db)
+    report = tmp_path / "r.html"
+    cli("compare", data["ref"], data["drifted"], "-q", "--history", db, "--html", report)
+    seen = open_in_browser(report, tmp_path / "r.png")
+    assert seen.errors == [] and seen.charts_state == "done"
+    assert seen.panels == {"a": 2, "b": 2}  # the distribution and the sparkline
