@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -51,14 +52,8 @@ def one_result(shift: float = 1.5) -> Result:
 # -- concurrency ----------------------------------------------------------------------------
 
 
-def _append(db: str, monitor: str, payload: dict[str, Any], runs: int) -> None:
-    result = Result.from_dict(payload)
-    for _ in range(runs):
-        record_run(db, result, monitor=monitor)
-
-
 def test_eight_processes_appending_fifty_runs_each_lose_none(tmp_path):
-    _eight_writers(str(tmp_path / "history.sqlite"))
+    _eight_writers(str(tmp_path / "history.sqlite"), tmp_path)
     db = str(tmp_path / "history.sqlite")
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -71,25 +66,31 @@ POSTGRES = os.environ.get("DRIFTCLI_TEST_POSTGRES")
 
 
 @pytest.mark.skipif(not POSTGRES, reason="set DRIFTCLI_TEST_POSTGRES to a scratch database URL")
-def test_eight_processes_appending_to_postgresql_lose_none():
+def test_eight_processes_appending_to_postgresql_lose_none(tmp_path):
     from adbc_driver_postgresql import dbapi
 
     assert POSTGRES
     with dbapi.connect(POSTGRES) as conn, conn.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS columns, metrics, runs, schema_version")
         conn.commit()
-    _eight_writers(POSTGRES)
+    _eight_writers(POSTGRES, tmp_path)
 
 
-def _eight_writers(db: str) -> None:
-    payload = one_result().to_dict()
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_append, args=(db, f"job{k}", payload, 50)) for k in range(8)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0] * 8
+def _eight_writers(db: str, folder: Path) -> None:
+    """Eight separate processes (as cron starts them) append 50 runs each, all at once."""
+    payload = folder / "result.json"
+    payload.write_text(json.dumps(one_result().to_dict()))
+    writer = Path(__file__).parent / "history_writer.py"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(writer), db, f"job{k}", str(payload), "50"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(8)
+    ]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, errors
     hist = open_history(db, create=False)
     try:
         assert hist.count() == 400
@@ -179,6 +180,17 @@ def test_history_of_a_missing_file_or_an_unknown_monitor_is_exit_2(cli, data, tm
     run = cli("history", db, "--monitor", "nightly")
     assert run.code == 2
     assert "no runs of monitor 'nightly'" in run.err and "default" in run.err
+    record_run(str(db), one_result(), monitor="other")
+    run = cli("history", db)
+    assert run.code == 0 and "monitor default: 1 runs" in run.out
+    assert cli("history", db, "--monitor", "other").code == 0
+
+
+def test_history_without_monitor_shows_the_only_one(cli, tmp_path):
+    db = tmp_path / "h.db"
+    _week(db)
+    run = cli("history", db)
+    assert run.code == 0 and "monitor nightly: 7 runs" in run.out
 
 
 # -- recording from the CLI -----------------------------------------------------------------

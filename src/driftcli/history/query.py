@@ -55,6 +55,8 @@ def load(
     hist = open_history(database, create=False)
     try:
         try:
+            if monitor is None and len(names := hist.monitors()) == 1:
+                name = names[0]  # one monitor in the database: no need to name it
             runs = hist.runs(name, last=last, since=start)
             known = hist.monitors() if not runs else []
         except HistoryError:
