@@ -335,6 +335,36 @@
     return { traces: [trace("reference", ref, R, REF), trace("current", cur, C, CUR)], layout: layout };
   }
 
+  /* A trend over runs (driftcli history, the report's sparklines): the value per run against
+     its threshold (dashed); drifted runs in red. "metric" draws reference and current. */
+  function trend(c) {
+    var x = c.x.map(esc), traces = [];
+    var small = !!c.small;
+    var colors = c.drift.map(function (d) { return d ? "#c62828" : CUR; });
+    if (c.type === "metric") {
+      traces.push({ type: "scatter", mode: "lines", name: "reference", x: x, y: c.ref,
+        line: { color: REF, width: 2 }, hovertemplate: "%{x}<br>reference: %{y:.4g}<extra></extra>" });
+    }
+    var y = c.type === "metric" ? c.cur : c.y;
+    if (c.log) y = y.map(function (v) { return v === null ? null : Math.max(v, 1e-16); });
+    traces.push({ type: "scatter", mode: "lines+markers", name: c.type === "metric" ? "current" : esc(c.label),
+      x: x, y: y, line: { color: CUR, width: small ? 1.5 : 2 }, marker: { color: colors, size: small ? 4 : 7 },
+      hovertemplate: "%{x}<br>" + esc(c.label || "current") + ": %{y:.4g}<extra></extra>" });
+    traces.push({ type: "scatter", mode: "lines", name: "threshold", x: x, y: c.threshold,
+      line: { color: "#667085", width: 1, dash: "dash" }, hovertemplate: "threshold %{y:.4g}<extra></extra>" });
+    var layout = baseLayout();
+    layout.yaxis = { type: c.log ? "log" : "linear", gridcolor: "#eef0f3", automargin: true, exponentformat: "power" };
+    layout.xaxis.type = "category";
+    if (small) {
+      layout.height = 90;
+      layout.margin = { l: 40, r: 4, t: 4, b: 4 };
+      layout.xaxis.showticklabels = false;
+    } else {
+      layout.xaxis.tickangle = -30;
+    }
+    return { traces: traces, layout: layout };
+  }
+
   /* Every chart is laid out while the page loads (plotly draws SVG bar charts synchronously),
      so the page is complete at its load event: no extra waiting for screenshots or print. */
   function drawCharts(Plotly, charts) {
@@ -343,7 +373,7 @@
     charts.forEach(function (c) {
       var el = document.getElementById(c.id);
       if (!el) return;
-      var spec = c.type === "hist" ? histogram(c) : categories(c);
+      var spec = c.type === "hist" ? histogram(c) : c.type === "trend" || c.type === "metric" ? trend(c) : categories(c);
       done.push(Plotly.newPlot(el, spec.traces, spec.layout, config));
     });
     return done;

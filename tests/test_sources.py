@@ -827,3 +827,16 @@ def test_io_load_and_load_pair(tmp_path):
     ref, cur = load_pair(df, path)
     assert ref.format == "pandas" and ref.path is None
     assert cur.table.schema.field("zip").type == pa.string()
+
+
+def test_arrow_backed_frames_after_concat_are_read() -> None:
+    """pd.concat of frames read with dtype_backend="pyarrow" hands chunked Arrow data over."""
+    import pandas as pd
+
+    import driftcli
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    a = pd.read_parquet(examples / "reference.parquet", dtype_backend="pyarrow")
+    b = pd.read_parquet(examples / "current.parquet", dtype_backend="pyarrow")
+    result = driftcli.compare(a, pd.concat([a, b]))
+    assert result.reference.rows == len(a) and result.current.rows == len(a) + len(b)

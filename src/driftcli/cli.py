@@ -25,6 +25,8 @@ from driftcli import config as config_file
 from driftcli.api import compare as run_compare
 from driftcli.errors import DriftcliError, OutputError, ResourceError, UsageError
 from driftcli.gate import EXIT_ERROR
+from driftcli.history import options as history_opts
+from driftcli.history.store import DEFAULT_MONITOR
 from driftcli.notify import as_json, deliver
 from driftcli.notify import exit_code as run_exit_code
 from driftcli.render import console as console_view
@@ -121,6 +123,13 @@ METAVARS = {
     "--notify": "WHEN",
     "--notify-webhook": "URL",
     "--notify-email": "ADDR",
+    "--history": "DB",
+    "--monitor": "NAME",
+    "--persist": "N",
+    "--column": "COLUMN",
+    "--metric": "NAME",
+    "--last": "N",
+    "--since": "DATE",
 }
 
 
@@ -275,7 +284,8 @@ def compare(
         ListOpt,
         typer.Option(
             "--fail-on",
-            help=f"Breach (exit 1) on these conditions: {', '.join(FAIL_CONDITIONS)}. "
+            help=f"Breach (exit 1) on these conditions: {', '.join(FAIL_CONDITIONS)} "
+            "(persisted: drift in --persist consecutive runs, needs --history). "
             "[default: dataset,schema,performance,prediction]",
         ),
     ] = None,
@@ -410,7 +420,11 @@ def compare(
     ] = None,
     notify_when: Annotated[
         str | None,
-        typer.Option("--notify", help="Alert on: breach, always, never. [default: breach]"),
+        typer.Option(
+            "--notify",
+            help="Alert on: breach, always, never, changes (verdict differs from the "
+            "monitor's previous run; needs --history). [default: breach]",
+        ),
     ] = None,
     notify_webhook: Annotated[
         str | None,
@@ -420,6 +434,29 @@ def compare(
         ListOpt,
         typer.Option(
             "--notify-email", help="Email the summary to ADDR (SMTP settings from the config)."
+        ),
+    ] = None,
+    history_db: Annotated[
+        str | None,
+        typer.Option(
+            "--history",
+            help="Append this run to a history: a SQLite file or a postgresql:// URL "
+            "(see 'driftcli history').",
+        ),
+    ] = None,
+    monitor: Annotated[
+        str | None,
+        typer.Option(
+            "--monitor",
+            help="Name of this check in the history (several per database). [default: default]",
+        ),
+    ] = None,
+    persist: Annotated[
+        int | None,
+        typer.Option(
+            "--persist",
+            help="With --fail-on persisted: consecutive drifted runs (this one included) "
+            "that breach. [default: 3]",
         ),
     ] = None,
     show_all: Annotated[
@@ -497,17 +534,34 @@ def compare(
         show_all=show_all or None,
         quiet=quiet or None,
     )
+    if history_db:  # from here on, a run that cannot run is recorded (see main)
+        _history_state.update(
+            target=history_db,
+            monitor=monitor or DEFAULT_MONITOR,
+            reference=reference,
+            current=current,
+        )
     run = config_file.resolve(options, config_path)
     if print_config:
         sys.stdout.write(config_file.describe(run))
         return 0
     if reference is None or (current is None and time_column is None):
         raise UsageError("compare needs REFERENCE and CURRENT (see 'driftcli compare --help')")
+    history_opts.check(history_db, monitor, persist, run.settings.fail_on, run.notify.when)
     out = run.outputs
     _run_state["annotations"] = out.annotations
     inputs = [i for i in (reference, current) if i is not None]
-    targets.check(output_targets(out), [*inputs, *([run.path] if run.path else [])])
-    with _prometheus_on_error(out):
+    history_file = [("--history", history_db)] if history_db and "://" not in history_db else []
+    try:
+        targets.check(
+            [*output_targets(out), *history_file],
+            [*inputs, *([run.path] if run.path else [])],
+        )
+    except OutputError as err:
+        if str(err).startswith("--history "):  # the history itself is the problem:
+            _history_state["broken"] = "yes"  # do not record the failure into it
+        raise
+    with _prometheus_on_error(out), history_opts.opened(history_db, _history_state) as hist:
         if out.prometheus:  # a run killed from here on cannot leave an old exit 0 looking fresh
             labels = prometheus_view.parse_labels(out.prometheus_labels)
             prometheus_view.write_running(out.prometheus, labels)
@@ -521,8 +575,12 @@ def compare(
         for side in (result.reference, result.current):
             for message in (side.window or {}).get("warnings", []):
                 print(f"driftcli: warning: {text.terminal(message)}", file=sys.stderr)
-        delivered = deliver(result, run.notify)
+        past = history_opts.Past.read(hist, monitor, persist, run.settings.fail_on)
+        result = past.gate(result)
+        delivered = deliver(result, run.notify, changed=past.changed(result))
         code = run_exit_code(result.exit_code, delivered)
+        code = past.record(hist, result, code)
+        _history_state["recorded"] = "yes"
         write_outputs(
             result,
             json_path=out.json,
@@ -530,6 +588,7 @@ def compare(
             outputs=out,
             exit_code=code,
             delivery=as_json(delivered),
+            trends=past.trends(result),
         )
     if not out.quiet:
         stream = sys.stderr if out.json == "-" else sys.stdout
@@ -583,6 +642,7 @@ def write_outputs(
     outputs: config_file.Outputs | None = None,
     exit_code: int | None = None,
     delivery: dict[str, Any] | None = None,
+    trends: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """Write every requested file view of the result: all of them, or none.
 
@@ -590,6 +650,7 @@ def write_outputs(
     atomically) by :func:`write_files`. JSON on stdout and the annotations come last, once
     every file is in place. ``exit_code`` is the run's (a failed alert turns 0 into 2) and
     ``delivery`` how the alerts went; both default to what the result alone says.
+    ``trends`` (column -> trend chart, from ``--history``) adds sparklines to the HTML.
     """
     extra = {"delivery": delivery}
     files: list[tuple[str, str]] = []
@@ -598,7 +659,7 @@ def write_outputs(
     if html_path:
         from driftcli.render import html as html_view
 
-        files.append((html_path, html_view.render(result)))
+        files.append((html_path, html_view.render(result, trends=trends)))
     if outputs is not None:
         if outputs.junit:
             files.append((outputs.junit, junit_view.dumps(result)))
@@ -927,6 +988,55 @@ def timeline_command(
     return int(data["verdict"]["exit_code"])
 
 
+@app.command("history", cls=Command)
+def history_command(
+    database: Annotated[
+        str, typer.Argument(help="The history: a SQLite file or a postgresql:// URL.")
+    ],
+    monitor: Annotated[
+        str | None,
+        typer.Option("--monitor", help="Which monitor's runs. [default: default]"),
+    ] = None,
+    column: Annotated[
+        ListOpt, typer.Option("--column", help="Show this column's trend. Repeatable.")
+    ] = None,
+    metric: Annotated[
+        ListOpt, typer.Option("--metric", help="Show this model metric's trend. Repeatable.")
+    ] = None,
+    last: Annotated[int | None, typer.Option("--last", help="Only the last N runs.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only runs at or after DATE (YYYY-MM-DD[THH:MM], UTC)."),
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", help="Write the runs and trends as JSON ('-' for stdout)."),
+    ] = None,
+    html_path: Annotated[
+        str | None,
+        typer.Option("--html", help="Write an offline HTML page of trend charts here."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> int:
+    """Show the recorded runs of a monitor: verdicts, drifted share, column and metric trends."""
+    from driftcli.history import query
+
+    found = query.load(
+        database,
+        monitor=monitor,
+        columns=[p.strip() for v in column or [] for p in v.split(",") if p.strip()],
+        metrics=[p.strip() for v in metric or [] for p in v.split(",") if p.strip()],
+        last=last,
+        since=since,
+    )
+    outputs = [("--json", json_path if json_path != "-" else None), ("--html", html_path)]
+    targets.check(outputs, [] if "://" in database else [database])
+    query.write(found, json_path=json_path, html_path=html_path, version=__version__)
+    if json_path != "-":
+        query.show(found, sys.stdout)
+    return 0
+
+
 @app.command("tests")
 def list_tests() -> int:
     """List the available stat tests: kinds, output, default threshold, description."""
@@ -946,6 +1056,9 @@ def list_tests() -> int:
 
 #: What the running command resolved that error handling needs (``annotations``).
 _run_state: dict[str, str] = {}
+#: The ``--history`` of the running compare (target, monitor, inputs), so that a run that
+#: cannot run is recorded too; ``recorded`` once the run's own record is written.
+_history_state: dict[str, str | None] = {}
 
 
 def _annotations_mode(args: list[str]) -> str:
@@ -965,6 +1078,7 @@ def _could_not_run(message: str, args: list[str], *, kind: str = "error") -> int
     annotation on GitHub Actions. Returns the exit code, 2."""
     print(f"driftcli: {kind}: {text.terminal(message)}", file=sys.stderr)
     github_view.emit_error(message, sys.stderr, _annotations_mode(args))
+    history_opts.record_failure(_history_state, message)
     return EXIT_ERROR
 
 
@@ -973,6 +1087,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     _run_state.clear()
+    _history_state.clear()
     try:
         with warnings.catch_warnings(), writer.signals():
             if not debug:  # numpy/scipy numeric warnings (overflow, ...) are not for users:

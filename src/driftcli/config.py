@@ -45,7 +45,7 @@ else:  # pragma: no cover - Python 3.10
 
 CONFIG_NAME = "driftcli.toml"
 PYPROJECT_NAME = "pyproject.toml"
-NOTIFY_WHEN = ("breach", "always", "never")
+NOTIFY_WHEN = ("breach", "always", "never", "changes")
 #: A config file larger than this is refused (one line), never parsed: it is not a config.
 MAX_CONFIG_BYTES = 1 << 20
 #: Bounds of the delivery settings, so that an alert can never wait for hours.

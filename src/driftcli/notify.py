@@ -86,8 +86,12 @@ def as_json(deliveries: Mapping[str, Delivery]) -> dict[str, Any] | None:
     return {name: asdict(d) for name, d in deliveries.items()} or None
 
 
-def should_send(result: Result, when: str) -> bool:
-    """``always``; ``breach`` only when the verdict breached (exit code 1); ``never``."""
+def should_send(result: Result, when: str, changed: bool | None = None) -> bool:
+    """``always``; ``breach`` only when the verdict breached (exit code 1); ``never``;
+    ``changes`` only when ``changed`` (the verdict differs from the monitor's previous run,
+    told by the history; see :func:`driftcli.history.verdict_changed`)."""
+    if when == "changes":
+        return bool(changed)
     return when == "always" or (when == "breach" and not result.verdict.passed)
 
 
@@ -304,15 +308,18 @@ def deliver(
     err: IO[str] | None = None,
     backoff: float = BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
+    changed: bool | None = None,
 ) -> dict[str, Delivery]:
     """Send the configured alerts for ``result``; returns channel -> :class:`Delivery`.
+
+    ``changed`` is whether the verdict changed since the previous run (``--notify changes``).
 
     Never raises for a delivery problem: a channel that fails prints
     ``driftcli: warning: ...`` on ``err`` with the number of attempts made.
     """
     err = err or sys.stderr
     out: dict[str, Delivery] = {}
-    if not should_send(result, settings.when):
+    if not should_send(result, settings.when, changed):
         return out
     channels: list[tuple[str, Callable[[], None]]] = []
     if settings.webhook:

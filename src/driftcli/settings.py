@@ -16,7 +16,17 @@ from driftcli.sources.csv import DEFAULT_NA_VALUES
 
 #: What ``--fail-on`` accepts. ``never`` turns every breach into a pass (exit 0).
 #: ``target`` (drift of the --target column) is reported always but breaches only when listed.
-FAIL_CONDITIONS = ("dataset", "column", "schema", "performance", "prediction", "target", "never")
+#: ``persisted`` (drift in ``--persist`` consecutive runs) is decided with the run history.
+FAIL_CONDITIONS = (
+    "dataset",
+    "column",
+    "schema",
+    "performance",
+    "prediction",
+    "target",
+    "persisted",
+    "never",
+)
 DEFAULT_FAIL_ON = ("dataset", "schema", "performance", "prediction")
 #: Multiple-testing corrections applied across the p-value tests of one comparison.
 CORRECTIONS = ("none", "bonferroni", "holm", "fdr_bh")

@@ -278,6 +278,7 @@ def panel(col: dict[str, Any], chart_id: str) -> tuple[dict[str, Any], dict[str,
         "gone": [],
         "gone_more": 0,
         "chart": False,
+        "trend_id": None,
     }
     chart: dict[str, Any] | None = None
     hist, cats = col.get("histogram"), col.get("categories")
@@ -606,8 +607,17 @@ def _side(role: str, info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
-    """Everything the template needs, built from the JSON contract of ``result``."""
+def context(
+    result: Result,
+    *,
+    max_panels: int = MAX_PANELS,
+    trends: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Everything the template needs, built from the JSON contract of ``result``.
+
+    ``trends`` (column -> trend chart data, from ``--history``) puts each column's recent
+    runs as a sparkline next to its panel.
+    """
     data = result.to_dict()
     columns = sorted((c for c in _list(data["columns"]) if isinstance(c, dict)), key=_order)
     schema = _dict(data.get("schema_changes"))
@@ -625,6 +635,10 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
         panels.append(view)
         if chart is not None:
             charts.append(chart)
+        spark = (trends or {}).get(view["name"])
+        if spark is not None:
+            view["trend_id"] = f"{view['chart_id']}-trend"
+            charts.append({**spark, "id": view["trend_id"]})
     for name in missing:
         rows.append(schema_row(name, len(rows), "missing", "missing from current"))
     for col in columns:
@@ -685,11 +699,16 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
     }
 
 
-def render(result: Result, *, max_panels: int = MAX_PANELS) -> str:
-    """The report as one HTML document."""
+def render(
+    result: Result,
+    *,
+    max_panels: int = MAX_PANELS,
+    trends: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """The report as one HTML document (with sparklines when ``trends`` are given)."""
     folder = templates_dir()
     env = _environment(str(folder))
-    ctx = context(result, max_panels=max_panels)
+    ctx = context(result, max_panels=max_panels, trends=trends)
     assets = {
         name.replace(".", "_"): Markup((folder / name).read_text(encoding="utf-8"))
         for name in ASSETS

@@ -100,8 +100,18 @@ class PandasSource(Source):
                 col = part.iloc[:, pos]
                 if name in self._as_text:
                     col = col.astype("string")
-                arrays.append(pa.array(col, type=self._raw.field(name).type, from_pandas=True))
+                arrays.append(_arrow(col, self._raw.field(name).type))
             batch = pa.RecordBatch.from_arrays(
                 arrays, schema=pa.schema([self._raw.field(n) for n in columns])
             )
             yield from conform(batch, target, self.where)
+
+
+def _arrow(col: Any, t: pa.DataType) -> pa.Array:
+    """One pandas column as an Arrow array of type ``t``. Arrow-backed columns (for example
+    after ``pd.concat`` of frames read with ``dtype_backend="pyarrow"``) hand over chunked
+    data, which ``pa.array`` refuses: those are combined first."""
+    arr = pa.array(col, type=t, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr

@@ -1,0 +1,179 @@
+"""What ``compare --history`` does around a run: check the options, open the history,
+re-decide the verdict for ``persisted``, tell ``--notify changes`` whether to alert,
+record the run (or the failure), and give the HTML report its sparklines.
+
+Exit codes: a history that cannot be written is one line on stderr, and turns a pass (0)
+into 2 -- cron must not take an unrecorded run for a good one; a breach stays 1. The
+run's other outputs are still written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from driftcli import __version__, text
+from driftcli.errors import UsageError
+from driftcli.gate import EXIT_ERROR, EXIT_PASSED
+from driftcli.history.gating import (
+    DEFAULT_PERSIST,
+    _earlier,
+    apply_persistence,
+    previous_verdict,
+    verdict_changed,
+)
+from driftcli.history.store import DEFAULT_MONITOR, History, HistoryError, Run, open_history
+from driftcli.history.view import column_trend, trend_chart
+from driftcli.result import Result
+
+#: Earlier runs drawn in each column's sparkline of the one-run HTML report.
+SPARK_RUNS = 20
+MAX_MONITOR = 200
+
+
+def check(
+    target: str | None, monitor: str | None, persist: int | None, fail_on: list[str], when: str
+) -> None:
+    """Refuse option combinations that need a history or make no sense, before any work."""
+    if monitor is not None and not (0 < len(monitor.strip()) <= MAX_MONITOR):
+        raise UsageError(f"--monitor: give a name of 1 to {MAX_MONITOR} characters")
+    if persist is not None and persist < 1:
+        raise UsageError(f"--persist must be at least 1, got {persist}")
+    if persist is not None and "persisted" not in fail_on:
+        raise UsageError("--persist applies to --fail-on persisted, which is not set")
+    if target:
+        return
+    if "persisted" in fail_on:
+        raise UsageError("--fail-on persisted needs --history DB (the earlier runs)")
+    if when == "changes":
+        raise UsageError("--notify changes needs --history DB (the previous verdict)")
+    if monitor is not None:
+        raise UsageError("--monitor names a check in a history; give --history DB too")
+
+
+@contextmanager
+def opened(target: str | None, state: MutableMapping[str, str | None]) -> Iterator[History | None]:
+    """The history (created or migrated when needed), or None without ``--history``.
+
+    A history that cannot be opened stops the run before anything is compared (exit 2);
+    ``state["broken"]`` then keeps the error path from trying to record into it.
+    """
+    if not target:
+        yield None
+        return
+    try:
+        hist = open_history(target)
+    except HistoryError:
+        state["broken"] = "yes"
+        raise
+    try:
+        yield hist
+    finally:
+        hist.close()
+
+
+@dataclass
+class Past:
+    """What the earlier runs of the monitor say about this one."""
+
+    monitor: str = DEFAULT_MONITOR
+    persist: int | None = None
+    earlier: list[Run] = field(default_factory=list)
+    previous: str | None = None
+    hist: History | None = None
+
+    @classmethod
+    def read(
+        cls, hist: History | None, monitor: str | None, persist: int | None, fail_on: list[str]
+    ) -> Past:
+        """Read the earlier runs needed (none without a history)."""
+        name = monitor or DEFAULT_MONITOR
+        if hist is None:
+            return cls(name)
+        n = (persist or DEFAULT_PERSIST) if "persisted" in fail_on else None
+        try:
+            earlier = _earlier(hist, name, SPARK_RUNS)
+            return cls(name, n, earlier, previous_verdict(hist, name), hist)
+        except HistoryError:
+            raise
+        except Exception as exc:
+            raise HistoryError(f"{hist.target}: cannot read the history: {exc}") from exc
+
+    def gate(self, result: Result) -> Result:
+        """``result`` with ``persisted`` applied (unchanged when it is not in --fail-on)."""
+        if self.hist is None or self.persist is None:
+            return result
+        return apply_persistence(result, self.hist, self.monitor, self.persist)
+
+    def changed(self, result: Result) -> bool | None:
+        """For ``--notify changes``: whether the verdict differs from the previous run."""
+        if self.hist is None:
+            return None
+        return verdict_changed(result, self.previous)
+
+    def record(self, hist: History | None, result: Result, code: int) -> int:
+        """Append the run; returns the exit code (a failed write turns 0 into 2)."""
+        if hist is None:
+            return code
+        try:
+            try:
+                hist.record(result, monitor=self.monitor, exit_code=code)
+            except HistoryError:
+                raise
+            except Exception as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise HistoryError(f"{hist.target}: cannot write the run: {first}") from exc
+        except HistoryError as exc:
+            print(f"driftcli: error: history not written: {text.terminal(exc)}", file=sys.stderr)
+            return EXIT_ERROR if code == EXIT_PASSED else code
+        return code
+
+    def trends(self, result: Result) -> dict[str, dict[str, Any]] | None:
+        """Per column, its sparkline (earlier runs and this one), for the HTML report."""
+        if self.hist is None:
+            return None
+        now = Run(
+            id=0, monitor=self.monitor, started_at=result.generated_at, command="compare",
+            reference=None, current=None, verdict="", exit_code=0, error=None, reasons=[],
+            dataset_drift=None, drifted_columns=None, total_columns=None, drifted_share=None,
+            drift_share_threshold=None, settings_digest=None,
+            columns={
+                c.name: {
+                    "test": c.test, "output": c.output, "statistic": c.statistic,
+                    "p_value": c.p_value if c.p_value_adjusted is None else c.p_value_adjusted,
+                    "threshold": c.threshold, "drift": c.drift, "severity": c.severity,
+                }
+                for c in result.columns
+            },
+        )  # fmt: skip
+        runs = [*self.earlier[-(SPARK_RUNS - 1) :], now]
+        return {
+            c.name: trend_chart("", c.name, column_trend(runs, c.name), small=True)
+            for c in result.columns
+            if c.tested
+        }
+
+
+def record_failure(state: MutableMapping[str, str | None], message: str) -> None:
+    """Record a run that could not run, when ``--history`` was given; one line if that fails."""
+    target = state.get("target")
+    if not target or state.get("recorded") or state.get("broken"):
+        return
+    state["recorded"] = "yes"
+    try:
+        hist = open_history(target)
+        try:
+            hist.record_error(
+                message,
+                monitor=state.get("monitor") or DEFAULT_MONITOR,
+                reference=state.get("reference"),
+                current=state.get("current"),
+                version=__version__,
+            )
+        finally:
+            hist.close()
+    except Exception as exc:  # reported, never a traceback over the first error
+        print(f"driftcli: error: history not written: {text.terminal(exc)}", file=sys.stderr)
