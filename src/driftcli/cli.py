@@ -381,6 +381,24 @@ def compare(
         bool,
         typer.Option("--show-all", help="List every column in the table (default: first 40 rows)."),
     ] = False,
+    multivariate: Annotated[
+        bool,
+        typer.Option(
+            "--multivariate", help="Also test the joint distribution (classifier two-sample test)."
+        ),
+    ] = False,
+    segment_by: Annotated[
+        ListOpt,
+        typer.Option("--segment-by", help="Run drift tests and metrics per value of COL."),
+    ] = None,
+    min_segment_ratio: Annotated[
+        float | None,
+        typer.Option(
+            "--min-segment-ratio",
+            help="Breach (--fail-on segment) when a segment's metric is below this ratio "
+            "of the best segment's (0.8: four-fifths rule).",
+        ),
+    ] = None,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -428,6 +446,9 @@ def compare(
         notify_email=notify_email,
         show_all=show_all or None,
         quiet=quiet or None,
+        multivariate=multivariate or None,
+        segment_by=segment_by,
+        min_segment_ratio=min_segment_ratio,
     )
     run = config_file.resolve(options, config_path)
     if print_config:
@@ -671,6 +692,12 @@ def profile_command(
     config_path: Annotated[
         str | None, typer.Option("--config", help="Config file (as for compare).")
     ] = None,
+    row_sample: Annotated[
+        bool,
+        typer.Option(
+            "--row-sample", help="Keep a row sample, for compare --multivariate on the profile."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> int:
@@ -689,6 +716,7 @@ def profile_command(
         prediction=prediction,
         proba=proba,
         exact_limit=exact_limit,
+        multivariate=row_sample or None,  # for a profile: only "carry a row sample"
     )
     run = config_file.resolve(options, config_path)
     target_path = Path(output)

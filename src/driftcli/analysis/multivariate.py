@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import optimize, stats
 
+from driftcli.errors import InputError
 from driftcli.profile import Profile
 
 FloatMatrix = np.ndarray[Any, np.dtype[np.float64]]
@@ -156,7 +157,7 @@ def two_sample(
     tr1 = rng.permutation(n1) < n1 // 2
     tr2 = rng.permutation(n2) < n2 // 2
     enc = _Encoder(ref_rows.filter(pa.array(tr1)), numeric, categorical)
-    x1, owners = enc.features(ref_rows)
+    x1, _ = enc.features(ref_rows)
     x2, _ = enc.features(cur_rows)
     x = np.vstack([x1[tr1], x2[tr2]])
     y = np.concatenate([np.zeros(tr1.sum()), np.ones(tr2.sum())])
@@ -187,7 +188,7 @@ def two_sample(
         "alpha": alpha,
         "drift": p < alpha,
         "features": int(x.shape[1]),
-        "held_out": {"reference": int(len(s1)), "current": int(len(s2))},
+        "held_out": {"reference": len(s1), "current": len(s2)},
         "columns": drivers,
         "skipped_reason": None,
     }
@@ -207,9 +208,9 @@ def test_profiles(
     for side in (ref, cur):
         if side.sample is None:
             where = side.path or "a side"
-            return _skipped(
-                f"{where} holds no row sample (profile it with --sample-rows, or compare the data)",
-                alpha,
+            raise InputError(
+                f"{where}: the profile holds no row sample, which --multivariate needs; "
+                "profile it again with --row-sample, or compare the data"
             )
     if not numeric and not categorical:
         return _skipped("no numeric or categorical column to test", alpha)
@@ -219,9 +220,9 @@ def test_profiles(
     if min(r.num_rows, c.num_rows) < 20:
         return _skipped("fewer than 20 sampled rows on a side", alpha)
     out = two_sample(r, c, numeric, categorical, seed=seed, alpha=alpha)
-    out["sampled"] = not (ref.sample.complete and cur.sample.complete) or max(
-        ref.rows, cur.rows
-    ) > rows
+    out["sampled"] = (
+        not (ref.sample.complete and cur.sample.complete) or max(ref.rows, cur.rows) > rows
+    )
     out["sample_rows"] = rows
     out["breaches"] = (
         [

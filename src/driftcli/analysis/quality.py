@@ -66,37 +66,63 @@ def check(
     def add(check: str, column: str | None, value: float, limit: float, detail: str) -> None:
         failed = value > limit
         checks.append(
-            {"check": check, "column": column, "value": value, "limit": limit,
-             "failed": failed, "detail": detail}
+            {
+                "check": check,
+                "column": column,
+                "value": value,
+                "limit": limit,
+                "failed": failed,
+                "detail": detail,
+            }
         )
 
     for name in names:
         rc, cc = ref.columns[name], cur.columns[name]
         oor = _out_of_range(rc, cc)
         if oor is not None and oor > 0:
-            add("out_of_range", name, oor, max_out_of_range_share,
-                f"{oor:.1%} of current values outside the reference range")
+            add(
+                "out_of_range",
+                name,
+                oor,
+                max_out_of_range_share,
+                f"{oor:.1%} of current values outside the reference range",
+            )
         new = _new_categories(rc, cc)
         if new is not None and new[0] > 0:
-            add("new_categories", name, new[0], max_new_category_share,
-                f"{new[0]:.1%} of current values in new categories ({', '.join(new[1])})")
+            add(
+                "new_categories",
+                name,
+                new[0],
+                max_new_category_share,
+                f"{new[0]:.1%} of current values in new categories ({', '.join(new[1])})",
+            )
         if constant_check and _distinct(rc) > 1 and _distinct(cc) == 1:
             add("constant", name, 1.0, 0.0, "varied in reference, constant in current")
     if max_duplicate_share is not None:
         sample = cur.sample
         if sample is None:
             checks.append(
-                {"check": "duplicates", "column": None, "value": None,
-                 "limit": max_duplicate_share, "failed": False,
-                 "detail": "not checked: the current profile holds no row sample"}
+                {
+                    "check": "duplicates",
+                    "column": None,
+                    "value": None,
+                    "limit": max_duplicate_share,
+                    "failed": False,
+                    "detail": "not checked: the current profile holds no row sample",
+                }
             )
         else:
             share = sample.duplicate_share()
             how = "exact" if sample.complete else f"estimated from {sample.k:,} sampled rows"
             ref_share = ref.sample.duplicate_share() if ref.sample is not None else None
             was = f"; reference {ref_share:.1%}" if ref_share is not None else ""
-            add("duplicates", None, share, max_duplicate_share,
-                f"{share:.1%} of current rows are duplicates ({how}{was})")
+            add(
+                "duplicates",
+                None,
+                share,
+                max_duplicate_share,
+                f"{share:.1%} of current rows are duplicates ({how}{was})",
+            )
     breaches = [
         f"quality: {c['column'] + ': ' if c['column'] else ''}{c['detail']} "
         f"(limit {c['limit']:.1%})"
