@@ -262,6 +262,7 @@ def _render(result: Result, console: Console, *, show_all: bool, plain_text: boo
     if len(rows) > limit:
         console.print(f"... +{len(rows) - limit} more rows (use --show-all to list every column)")
 
+    render_beyond(result, console, plain_text)
     render_model(result, console, not plain_text)
     dd = result.dataset_drift
     console.print(
@@ -271,6 +272,21 @@ def _render(result: Result, console: Console, *, show_all: bool, plain_text: boo
     v = result.verdict
     label = "[bold green]PASSED[/]" if v.passed else "[bold red]BREACHED[/]"
     console.print(f"{label}: {cell('; '.join(v.reasons))}")
+
+
+def render_beyond(result: Result, console: Console, plain_text: bool) -> None:
+    """The sections beyond one column (multivariate, missing, quality, segments)."""
+    from driftcli.analysis.report import tables
+
+    for t in tables(result):
+        console.print(f"{cell(t.title)}{' [bold red](breach)[/]' if t.breached else ''}")
+        if t.rows:
+            heads = [Head(h, wrap=i == 0, note=i == len(t.head) - 1) for i, h in enumerate(t.head)]
+            console.print(
+                table(heads, t.rows, [""] * len(t.rows), width=console.width, plain_text=plain_text)
+            )
+        for note in t.notes:
+            console.print(f"  {cell(note)}")
 
 
 def _change(row: dict[str, Any]) -> str:

@@ -682,7 +682,18 @@ def context(result: Result, *, max_panels: int = MAX_PANELS) -> dict[str, Any]:
         "model": model,
         "has_model": any(v is not None for v in model.values()),
         "charts": charts,
+        "beyond": _beyond(result),
     }
+
+
+def _beyond(result: Result) -> list[dict[str, Any]]:
+    """Multivariate, missing-value, quality and segment sections as plain text tables (the
+    template autoescapes every cell)."""
+    from dataclasses import asdict as as_plain
+
+    from driftcli.analysis.report import tables
+
+    return [as_plain(t) for t in tables(result)]
 
 
 def render(result: Result, *, max_panels: int = MAX_PANELS) -> str:
