@@ -187,7 +187,7 @@ def analyze_beyond(
         kinds = {c.name: c.kind for c in result.columns}
         numeric = [n for n in shared if kinds.get(n) == "numeric"]
         categorical = [n for n in shared if kinds.get(n) == "categorical"]
-        result.multivariate = multivariate.test_profiles(
+        result.multivariate = multivariate.check_profiles(
             ref,
             cur,
             numeric,

@@ -194,7 +194,7 @@ def two_sample(
     }
 
 
-def test_profiles(
+def check_profiles(
     ref: Profile,
     cur: Profile,
     numeric: list[str],
@@ -249,4 +249,4 @@ def _skipped(why: str, alpha: float) -> dict[str, Any]:
     }
 
 
-__all__ = ["test_profiles", "two_sample"]
+__all__ = ["check_profiles", "two_sample"]
