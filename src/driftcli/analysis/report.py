@@ -184,7 +184,8 @@ def tables(result: Result) -> list[Table]:
         quality(result.quality),
         *segments(result.segments),
     ]
-    return [t for t in found if t is not None]
+    # missing and quality are always computed: shown only when they found something
+    return [t for t in found if t is not None and (t.rows or t.key == "multivariate")]
 
 
 __all__ = ["Table", "tables"]
