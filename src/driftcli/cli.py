@@ -95,6 +95,8 @@ METAVARS = {
     "--threshold": "FLOAT",
     "--drift-share": "FLOAT",
     "--fail-on": "CONDITION",
+    "--segment-by": "COLUMN",
+    "--min-segment-ratio": "FLOAT",
     "--delimiter": "CHAR",
     "--encoding": "NAME",
     "--na-values": "TEXT",

@@ -37,8 +37,8 @@ def _new_categories(rc: ColumnProfile, cc: ColumnProfile) -> tuple[float, list[s
     new = np.array([lab not in known for lab in labels], dtype=bool)
     counts = cc.categories.counts
     share = float(counts[new].sum() / counts.sum()) if counts.sum() else 0.0
-    order = np.argsort(-counts[new], kind="stable")
-    names = [str(labels[i]) for i in np.flatnonzero(new)[order][:5]]
+    found = sorted(np.flatnonzero(new), key=lambda i: (-int(counts[i]), str(labels[i])))
+    names = [str(labels[i]) for i in found[:5]]
     return share, names
 
 
