@@ -12,6 +12,7 @@ from typing import Any
 
 from driftcli.result import Result
 
+_BAD = "this section of the result is malformed and is not shown"
 #: Rows per table; the JSON lists everything.
 MAX_ROWS = 50
 
@@ -178,12 +179,22 @@ def segments(section: dict[str, Any] | None) -> list[Table]:
 
 def tables(result: Result) -> list[Table]:
     """Every section beyond one column that the result holds, in display order."""
-    found = [
-        multivariate(result.multivariate),
-        missing(result.missing),
-        quality(result.quality),
-        *segments(result.segments),
-    ]
+    found: list[Table | None] = []
+    for key, view in (
+        ("multivariate", multivariate),
+        ("missing", missing),
+        ("quality", quality),
+        ("segments", segments),
+    ):
+        section = getattr(result, key)
+        try:
+            shown = view(section)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+            # a saved JSON result edited by hand: say so rather than fail the whole report
+            shown = Table(key, f"{key} (unreadable in this result)", [], notes=[_BAD])
+            shown.rows = [["-"]]
+            shown.head = ["section"]
+        found += shown if isinstance(shown, list) else [shown]
     # missing and quality are always computed: shown only when they found something
     return [t for t in found if t is not None and (t.rows or t.key == "multivariate")]
 
