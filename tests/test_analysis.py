@@ -243,3 +243,51 @@ def test_every_output_shows_the_new_sections(tmp_path: Path) -> None:
     assert "driftcli_multivariate_auc" in prom and "driftcli_quality_check_failed" in prom
     data = json.loads(paths["json"].read_text())
     assert {"multivariate", "missing", "quality", "segments"} <= set(data)
+
+
+def test_saved_profiles_with_a_row_sample_run_the_multivariate_check(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    r, c = tmp_path / "r.parquet", tmp_path / "c.parquet"
+    _corr(3_000, 0.6, rng).to_parquet(r)
+    _corr(3_000, -0.6, rng).to_parquet(c)
+    profiles = []
+    for side in (r, c):
+        out = tmp_path / f"{side.stem}.profile"
+        try:
+            main(["profile", str(side), "-o", str(out), "--row-sample", "-q"])
+        except SystemExit as exc:
+            assert not exc.code
+        profiles.append(str(out))
+    report = tmp_path / "r.json"
+    code = main_code(
+        [*profiles, "--multivariate", "--fail-on", "multivariate", "--json", str(report), "-q"]
+    )
+    assert code == 1
+    mv = json.loads(report.read_text())["multivariate"]
+    assert mv["drift"] and {d["name"] for d in mv["columns"][:2]} == {"x", "y"}
+    # the same check straight from the data draws the same rows: same verdict and AUC
+    direct = api.compare(r, c, multivariate=True)
+    assert direct.multivariate is not None
+    assert direct.multivariate["auc"] == pytest.approx(mv["auc"])
+
+
+def test_small_segments_are_pooled_as_other() -> None:
+    rng = np.random.default_rng(9)
+    n = 3_000
+    g = rng.choice(list("abcdef"), n, p=[0.4, 0.3, 0.15, 0.05, 0.05, 0.05])
+    frame = pd.DataFrame({"g": g, "v": rng.normal(size=n)})
+    result = api.compare(frame, frame, segment_by=["g"], max_segments=3, min_rows=10)
+    segs = [s["value"] for s in result.segments["by"][0]["segments"]]  # type: ignore[index]
+    assert segs == ["a", "b", "c", "(other)"]
+    other = result.segments["by"][0]["segments"][-1]  # type: ignore[index]
+    assert other["reference_rows"] == int(np.isin(g, list("def")).sum())
+
+
+def test_all_missing_current_column_is_a_finding_beside_its_row() -> None:
+    ref = pd.DataFrame({"a": np.arange(500.0), "b": np.arange(500.0)})
+    cur = ref.assign(b=np.nan)
+    result = api.compare(ref, cur, fail_on=["missing"])
+    col = result.column("b")
+    assert col.missingness is not None and col.missingness["all_missing"]
+    assert result.exit_code == 1
+    assert api.compare(ref, cur, fail_on=["column"]).exit_code == 0  # only gates when asked

@@ -173,6 +173,11 @@ def analyze_beyond(
     result.missing = missing.compare(
         ref, cur, shared, alpha=settings.missing_alpha, max_change=settings.max_missing_change
     )
+    by_name = {r["name"]: r for r in result.missing["columns"]}
+    for col in result.columns:  # shown beside the column's drift
+        row = by_name.get(col.name)
+        if row is not None:
+            col.missingness = {k: v for k, v in row.items() if k != "name"}
     tested = [c.name for c in result.columns if c.tested]  # not id-like or skipped columns
     result.quality = quality.check(
         ref,

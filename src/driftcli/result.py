@@ -57,6 +57,8 @@ class ColumnResult:
     """The test asked for, when it could not decide from a summary and ``test`` decided."""
     note: str | None = None
     """Why the column was decided as it was, when that is not the usual path."""
+    missingness: dict[str, Any] | None = None
+    """The column's missing share on each side, compared (see the result's ``missing``)."""
 
     @property
     def tested(self) -> bool:

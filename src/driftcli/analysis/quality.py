@@ -124,8 +124,8 @@ def check(
                 f"{share:.1%} of current rows are duplicates ({how}{was})",
             )
     breaches = [
-        f"quality: {c['column'] + ': ' if c['column'] else ''}{c['detail']} "
-        f"(limit {c['limit']:.1%})"
+        f"quality: {c['column'] + ': ' if c['column'] else ''}{c['detail']}"
+        + ("" if c["check"] == "constant" else f" (limit {c['limit']:.1%})")
         for c in checks
         if c["failed"]
     ]

@@ -215,8 +215,17 @@ def column_rows(result: Result, compact: bool) -> tuple[list[Head], list[list[st
         if col.effect_size and col.effect_size["name"] != col.test:
             note = f"{col.effect_size['name']}={fmt(col.effect_size['value'])}"
         drift = "DRIFT" if col.drift else ("skipped" if not col.tested else "no")
+        miss = col.missingness or {}
+        if miss.get("all_missing"):  # a finding, not a skipped column
+            drift, note = "ALL NA", "entirely missing in current"
+        elif miss.get("drift"):
+            shift = f"missing {miss['reference_share']:.1%} -> {miss['current_share']:.1%}"
+            note = f"{shift}; {note}" if note else shift
         rows.append(row(col, col.name, drift, note))
-        styles.append(SEVERITY_STYLE.get(col.severity, "") if col.tested else "dim")
+        finding = col.tested or miss.get("all_missing")
+        styles.append(SEVERITY_STYLE.get(col.severity, "") if finding else "dim")
+        if miss.get("all_missing"):
+            styles[-1] = "bold red"
     for name in result.schema_changes.new_in_current:
         rows.append(row(None, name, "new", "new in current (not tested)"))
         styles.append("dim")

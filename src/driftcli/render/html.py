@@ -164,6 +164,8 @@ def _order(col: dict[str, Any]) -> tuple[int, int, str]:
 
 
 def _status(col: dict[str, Any]) -> tuple[str, str]:
+    if _dict(col.get("missingness")).get("all_missing") is True:
+        return "all missing", "drift"  # a finding, not a skipped column
     if col.get("skipped_reason") is not None:
         return "skipped", "skipped"
     return ("drift", "drift") if col.get("drift") else ("no", "ok")
