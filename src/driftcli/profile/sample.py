@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Distinct rows a sample keeps per side (the default ``sample_rows``).
 SAMPLE_ROWS = 20_000
@@ -41,13 +42,62 @@ def _mix(h: np.ndarray[Any, Any], seed: int) -> np.ndarray[Any, Any]:
 
 
 def row_hashes(batch: pa.RecordBatch | pa.Table, seed: int) -> np.ndarray[Any, Any]:
-    """One uint64 per row from its content (column order counts) and ``seed``; vectorized."""
-    if batch.num_columns == 0:
-        return np.zeros(batch.num_rows, dtype=np.uint64)
-    frame = batch.to_pandas(types_mapper=None, date_as_object=False)
-    frame.columns = [str(i) for i in range(frame.shape[1])]
-    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
-    return _mix(hashed, seed)
+    """One uint64 per row from its content (column order counts) and ``seed``; vectorized.
+
+    Numbers, booleans and times hash their 64-bit values; text and other types are dictionary
+    encoded first so that each distinct value is hashed once per batch (a low-cardinality
+    text column then costs about as much as a number column)."""
+    h = np.full(batch.num_rows, np.uint64(0x2545F4914F6CDD1D), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(batch.num_columns):
+            col = batch.column(i)
+            if isinstance(col, pa.ChunkedArray):
+                col = col.combine_chunks()
+            h = _mix(h * np.uint64(0x100000001B3) ^ _column_hash(col), i + 1)
+    return _mix(h, seed)
+
+
+def _column_hash(arr: pa.Array) -> np.ndarray[Any, Any]:
+    """A uint64 per value of one column (nulls and NaN all hash alike)."""
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        return _dictionary_hash(arr.indices, arr.dictionary)
+    if pa.types.is_boolean(t):
+        arr = pc.cast(arr, pa.int8())
+        t = arr.type
+    if pa.types.is_temporal(t):
+        arr = pc.cast(arr, pa.int64() if t.bit_width == 64 else pa.int32())
+        t = arr.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        if pa.types.is_floating(t):
+            v = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False))
+            v = np.where(np.isnan(v), np.nan, v + 0.0).view(np.uint64)  # -0.0 == 0.0
+        else:
+            filled = pc.fill_null(arr, 0) if arr.null_count else arr
+            v = np.asarray(filled.to_numpy(zero_copy_only=False)).astype(np.int64)
+            v = v.view(np.uint64)
+        out = _mix(v, 0x5EED)
+        if arr.null_count:
+            out[np.asarray(arr.is_null().to_numpy(zero_copy_only=False))] = _NULL
+        return out
+    try:
+        encoded = pc.dictionary_encode(arr)
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # nested types: hash their text
+        text = pa.array([None if v is None else repr(v) for v in arr.to_pylist()], pa.string())
+        encoded = pc.dictionary_encode(text)
+    return _dictionary_hash(encoded.indices, encoded.dictionary)
+
+
+_NULL = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _dictionary_hash(indices: pa.Array, dictionary: pa.Array) -> np.ndarray[Any, Any]:
+    """Hash each distinct value once (as text), then spread by index; nulls alike."""
+    labels = dictionary.to_pandas().astype(str).to_numpy(dtype=object)
+    values = pd.util.hash_array(labels, categorize=False).astype(np.uint64)
+    values = np.append(values, _NULL)
+    idx = np.asarray(pc.fill_null(indices, len(labels)).to_numpy(zero_copy_only=False))
+    return values[idx.astype(np.int64)]
 
 
 @dataclass
