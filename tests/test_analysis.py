@@ -291,3 +291,32 @@ def test_all_missing_current_column_is_a_finding_beside_its_row() -> None:
     assert col.missingness is not None and col.missingness["all_missing"]
     assert result.exit_code == 1
     assert api.compare(ref, cur, fail_on=["column"]).exit_code == 0  # only gates when asked
+
+
+def test_profile_with_sample_is_byte_identical_however_batched() -> None:
+    from driftcli.profile import build
+    from driftcli.profile.store import to_bytes
+
+    rng = np.random.default_rng(10)
+    t = pa.Table.from_pandas(_corr(5_000, 0.3, rng), preserve_index=False)
+
+    def prof(chunk: int) -> bytes:
+        p = build(
+            t.to_batches(chunk),
+            t.schema,
+            role="reference",
+            path=None,
+            fmt="frame",
+            sample_rows=500,
+            seed=1,
+        )
+        return to_bytes(p)
+
+    assert prof(333) == prof(4_096)
+
+
+def test_identical_constant_rows_give_no_alarm() -> None:
+    a = pa.table({"x": np.ones(400), "c": ["a"] * 400})
+    out = two_sample(a, a, ["x"], ["c"], seed=0)
+    assert out["p_value"] == pytest.approx(1.0) or out["p_value"] > 0.05
+    assert not out["drift"]

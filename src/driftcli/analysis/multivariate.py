@@ -166,6 +166,8 @@ def two_sample(
     s1, s2 = _scores(w, x1[~tr1]), _scores(w, x2[~tr2])
     auc = _auc(s1, s2)
     p = float(stats.mannwhitneyu(s2, s1, alternative="greater", method="asymptotic").pvalue)
+    if not np.isfinite(p):  # every score tied: nothing tells the sides apart
+        p = 1.0
     drivers: list[dict[str, Any]] = []
     if importance:
         held = pa.concat_tables([h1, h2])

@@ -25,6 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from driftcli.errors import InputError
+
 #: Distinct rows a sample keeps per side (the default ``sample_rows``).
 SAMPLE_ROWS = 20_000
 HASH = "__driftcli_hash"
@@ -145,7 +147,9 @@ class RowSample:
         """The sample of the union of the sides (same columns and seed required)."""
         for o in others:
             if o.seed != self.seed:
-                raise ValueError("cannot merge row samples drawn with different seeds")
+                raise InputError(
+                    f"cannot merge row samples drawn with different seeds ({self.seed}, {o.seed})"
+                )
         k = min([self.k, *(o.k for o in others)])
         tables = [self.table, *(o.table for o in others)]
         schema = tables[0].schema
@@ -216,8 +220,9 @@ class SampleBuilder:
 def to_bytes(sample: RowSample) -> bytes:
     """Arrow IPC stream bytes of the sample's table (for the profile file)."""
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, sample.table.schema) as writer:
-        writer.write_table(sample.table)
+    table = sample.table.combine_chunks()  # the same rows give the same bytes, however batched
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
     return bytes(sink.getvalue().to_pybytes())
 
 
