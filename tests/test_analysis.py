@@ -320,3 +320,17 @@ def test_identical_constant_rows_give_no_alarm() -> None:
     out = two_sample(a, a, ["x"], ["c"], seed=0)
     assert out["p_value"] == pytest.approx(1.0) or out["p_value"] > 0.05
     assert not out["drift"]
+
+
+def test_segment_builders_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftcli.analysis import segments
+    from driftcli.profile import ProfileBuilder
+
+    monkeypatch.setattr(segments, "MAX_BUILDERS", 3)
+    t = pa.table({"g": [f"s{i % 7}" for i in range(700)], "v": np.arange(700.0)})
+    sb = segments.SegmentedBuilder("g", lambda: ProfileBuilder(t.schema, role="reference"))
+    for b in t.to_batches(100):
+        sb.add(b)
+    profiles = sb.finish(None, "frame")
+    assert len(profiles) == 4 and "(other)" in profiles
+    assert sum(p.rows for p in profiles.values()) == 700

@@ -33,10 +33,16 @@ MISSING = "(missing)"
 Factory = Callable[[], ProfileBuilder]
 
 
-def segment_labels(col: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, Any]:
-    """Segment value of every row as text (missing -> ``(missing)``)."""
-    text = col if pa.types.is_string(col.type) else pc.cast(col, pa.string())
-    return np.asarray(pc.fill_null(text, MISSING).to_pylist(), dtype=object)
+def segment_codes(col: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarray[Any, Any]]:
+    """The distinct segment values of ``col`` as text (missing -> ``(missing)``) and, per
+    row, the index of its value: dictionary encoding keeps this vectorized."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    values = [MISSING if v is None else str(v) for v in col.dictionary.to_pylist()]
+    codes = np.asarray(pc.fill_null(col.indices, len(values)).to_numpy(zero_copy_only=False))
+    return [*values, MISSING], codes.astype(np.int64)
 
 
 class SegmentedBuilder:
@@ -49,15 +55,23 @@ class SegmentedBuilder:
 
     def add(self, batch: pa.RecordBatch) -> None:
         """Route each row of ``batch`` to its segment's builder."""
-        labels = segment_labels(batch.column(batch.schema.get_field_index(self.column)))
-        for value in np.unique(labels):
-            key = str(value)
-            if key not in self.builders and len(self.builders) >= MAX_BUILDERS:
-                key = OTHER
+        values, codes = segment_codes(batch.column(batch.schema.get_field_index(self.column)))
+        present = [values[c] for c in np.unique(codes)]
+        room = MAX_BUILDERS - len(self.builders)
+        keys: dict[str, str] = {}
+        for value in dict.fromkeys(present):  # first come, first kept; beyond: (other)
+            if value in self.builders or value in keys.values():
+                keys[value] = value
+            elif room > 0:
+                keys[value], room = value, room - 1
+            else:
+                keys[value] = OTHER
+        row_keys = np.array([keys.get(v, OTHER) for v in values], dtype=object)[codes]
+        for key in sorted(set(keys.values())):
+            mask = row_keys == key
             if key not in self.builders:
                 self.builders[key] = self.factory()
-            part = batch.filter(pa.array(labels == value))
-            self.builders[key].add(part)
+            self.builders[key].add(batch.filter(pa.array(mask)))
 
     def finish(self, path: str | None, fmt: str) -> dict[str, Profile]:
         """The profile of each segment value."""
@@ -181,4 +195,11 @@ def merge_sections(sections: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-__all__ = ["OTHER", "SegmentedBuilder", "compare_segments", "merge_sections", "pool"]
+__all__ = [
+    "OTHER",
+    "SegmentedBuilder",
+    "compare_segments",
+    "merge_sections",
+    "pool",
+    "segment_codes",
+]
