@@ -14,8 +14,8 @@ from driftcli import api
 from driftcli.analysis.multivariate import two_sample
 from driftcli.cli import main
 from driftcli.errors import InputError
-from driftcli.profile import Profile
-from driftcli.profile.sample import SampleBuilder
+from driftcli.profiles import Profile
+from driftcli.profiles.sample import SampleBuilder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "reference_v1.profile"
 
@@ -294,8 +294,8 @@ def test_all_missing_current_column_is_a_finding_beside_its_row() -> None:
 
 
 def test_profile_with_sample_is_byte_identical_however_batched() -> None:
-    from driftcli.profile import build
-    from driftcli.profile.store import to_bytes
+    from driftcli.profiles import build
+    from driftcli.profiles.store import to_bytes
 
     rng = np.random.default_rng(10)
     t = pa.Table.from_pandas(_corr(5_000, 0.3, rng), preserve_index=False)
@@ -324,7 +324,7 @@ def test_identical_constant_rows_give_no_alarm() -> None:
 
 def test_segment_builders_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from driftcli.analysis import segments
-    from driftcli.profile import ProfileBuilder
+    from driftcli.profiles import ProfileBuilder
 
     monkeypatch.setattr(segments, "MAX_BUILDERS", 3)
     t = pa.table({"g": [f"s{i % 7}" for i in range(700)], "v": np.arange(700.0)})

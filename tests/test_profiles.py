@@ -17,9 +17,9 @@ from scipy import stats
 
 import driftcli
 from driftcli.errors import InputError
-from driftcli.profile import Profile, build
-from driftcli.profile.numeric import NumericBuilder, NumericSummary
-from driftcli.profile.store import FORMAT_VERSION, is_profile
+from driftcli.profiles import Profile, build
+from driftcli.profiles.numeric import NumericBuilder, NumericSummary
+from driftcli.profiles.store import FORMAT_VERSION, is_profile
 from driftcli.stattests import REGISTRY
 from driftcli.stattests.base import ColumnPair, Kind, exact_summary
 
@@ -382,3 +382,36 @@ def test_model_quality_through_saved_profiles(tmp_path: Path, side: str) -> None
     driftcli.profile(ref).save(plain)
     with pytest.raises(driftcli.UsageError, match="no model columns"):
         driftcli.compare(plain, cur, **roles)
+
+
+def test_wide_inputs_are_read_in_column_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a wide Parquet file a group of columns at a time gives the same profile."""
+    from driftcli import api
+
+    rng = np.random.default_rng(4)
+    table = pa.table({f"c{i:03d}": rng.normal(size=3_000) for i in range(40)})
+    table = table.append_column("label", pa.array(rng.choice(["a", "b"], 3_000)))
+    path = tmp_path / "wide.parquet"
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path)
+    whole = driftcli.profile(path)
+    monkeypatch.setattr(api, "GROUP_COLUMNS", 7)
+    assert len(api.column_groups(table.column_names, [], "parquet")) == 6
+    grouped = driftcli.profile(path)
+    assert grouped.column_names == whole.column_names
+    same_profile(whole, grouped)
+
+
+def test_many_columns_share_the_exact_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exact limit shrinks so that all columns together keep a bounded number of values."""
+    from driftcli import api
+
+    monkeypatch.setattr(api, "EXACT_POINTS_BUDGET", 40_000)
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({f"c{i}": rng.normal(size=5_000) for i in range(20)})
+    prof = driftcli.profile(frame)
+    assert prof.exact_limit == 2_000
+    assert all(not c.numeric.exact for c in prof.columns.values())  # type: ignore[union-attr]

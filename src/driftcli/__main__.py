@@ -1,6 +1,6 @@
 """Allow ``python -m driftcli``."""
 
-from driftcli.cli import main
+from driftcli._entry import main
 
 if __name__ == "__main__":
     main()

@@ -11,13 +11,13 @@ from typing import Any
 import pyarrow as pa
 
 from driftcli.columns import infer_kind_profiles
-from driftcli.compare import Progress, check_named_columns, compare_profiles
+from driftcli.comparison import Progress, check_named_columns, compare_profiles
 from driftcli.drift import analyze_profiles
 from driftcli.errors import InputError, UsageError
 from driftcli.gate import decide
 from driftcli.model import ModelQuality, ModelStats, drift_kinds, evaluate_stats, role_columns
-from driftcli.profile import Profile, ProfileBuilder, build
-from driftcli.profile.store import is_profile
+from driftcli.profiles import Profile, ProfileBuilder, build
+from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
 from driftcli.sources import Source, open_source, typed_hints
@@ -73,10 +73,7 @@ def profile(
 def _build(source: Source, role: str, settings: Settings, progress: Progress | None) -> Profile:
     full = source.schema()
     names = wanted_columns(full.names, settings)
-    schema = pa.schema([full.field(n) for n in names])
-    if names:
-        batches = source.batches(names, BATCH_ROWS)
-    else:  # nothing of this side is compared: its rows still count (min_rows, messages)
+    if not names:  # nothing of this side is compared: its rows still count (min_rows, messages)
         rows = source.num_rows
         if rows is None:
             rows = sum(b.num_rows for b in source.batches(full.names[:1], BATCH_ROWS))
@@ -85,28 +82,42 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
             empty.model = ModelStats.empty(settings, exact_limit=settings.exact_limit)
         return empty
     path, fmt, total = source.path, source.format, source.num_rows
-    roles = [c for c in role_columns(settings) if c in schema.names]
+    roles = [c for c in role_columns(settings) if c in names]
     model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
+    exact_limit = effective_exact_limit(settings, len(names))
+    sampled = needs_sample(settings)
+    # a row sample needs whole rows: one pass over every column when it is asked for
+    groups = [names] if sampled else column_groups(names, roles, source.format)
 
-    def tick(done: int, total_rows: int | None) -> None:
-        if progress is not None:
-            progress(done, total_rows, f"profiling {role}")
+    parts: list[Profile] = []
+    for n, group in enumerate(groups):
 
-    prof = build(
-        batches,
-        schema,
-        role=role,
-        path=path,
-        fmt=fmt,
-        numerical=[n for n in settings.numerical if n in schema.names],
-        exact_limit=settings.exact_limit,
-        model=model,
-        model_columns=roles,
-        total_rows=total,
-        progress=tick,
-        sample_rows=settings.sample_rows if needs_sample(settings) else 0,
-        seed=settings.seed,
-    )
+        def tick(done: int, total_rows: int | None, n: int = n) -> None:
+            if progress is not None:
+                what = f"profiling {role}" + (f" ({n + 1}/{len(groups)})" if n else "")
+                progress(done, total_rows, what)
+
+        parts.append(
+            build(
+                source.batches(group, BATCH_ROWS),
+                pa.schema([full.field(c) for c in group]),
+                role=role,
+                path=path,
+                fmt=fmt,
+                numerical=[c for c in settings.numerical if c in group],
+                exact_limit=exact_limit,
+                model=model if n == 0 else None,
+                model_columns=roles if n == 0 else (),
+                total_rows=total,
+                progress=tick,
+                sample_rows=settings.sample_rows if sampled else 0,
+                seed=settings.seed,
+            )
+        )
+    prof = parts[0]
+    for part in parts[1:]:  # disjoint columns: side by side, in the input's order
+        prof.columns.update(part.columns)
+    prof.columns = {c: prof.columns[c] for c in names}
     return prof
 
 
@@ -114,6 +125,29 @@ def needs_sample(settings: Settings) -> bool:
     """Whether a profile must carry a row sample: only the row-level checks need one, and
     hashing every row costs about a fifth of profiling time, so it is built on demand."""
     return settings.multivariate or settings.max_duplicate_share is not None
+
+
+#: Distinct values all numeric columns of one profile keep exactly, together (16 bytes each:
+#: 256 MB); with more than 160 columns each column's exact limit shrinks to its share.
+EXACT_POINTS_BUDGET = 16_000_000
+#: Columns streamed together: wider inputs are read in groups of columns, one pass each, so
+#: memory follows the columns in flight, not the table's width (Parquet reads only the group's
+#: columns; other formats read everything once).
+GROUP_COLUMNS = 256
+
+
+def effective_exact_limit(settings: Settings, columns: int) -> int:
+    """The exact limit each column of a ``columns``-wide profile gets under the shared budget
+    (every engine uses this, so their profiles agree)."""
+    return min(settings.exact_limit, max(1_000, EXACT_POINTS_BUDGET // max(columns, 1)))
+
+
+def column_groups(names: list[str], roles: list[str], fmt: str) -> list[list[str]]:
+    """The column groups read in turn (the role columns in the first)."""
+    if len(names) <= GROUP_COLUMNS or fmt not in ("parquet", "arrow", "pandas"):
+        return [names]
+    first = [*roles, *(n for n in names if n not in roles)]
+    return [first[i : i + GROUP_COLUMNS] for i in range(0, len(first), GROUP_COLUMNS)]
 
 
 def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQuality:
@@ -131,8 +165,9 @@ def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQual
         else:
             stats.append(ModelStats.empty(settings, exact_limit=settings.exact_limit))
     ref_stats, cur_stats = stats
-    if not role_columns(settings):
-        return evaluate_stats(ref_stats, cur_stats, settings, _no_drift)
+    if not role_columns(settings):  # model summaries a profile may carry are not asked for
+        empty = ModelStats.empty(settings, exact_limit=settings.exact_limit)
+        return evaluate_stats(empty, empty, settings, _no_drift)
     kinds = drift_kinds(ref_stats, settings)
 
     def column_drift(name: str) -> dict[str, Any]:

@@ -700,13 +700,30 @@ def profile_command(
             "--row-sample", help="Keep a row sample, for compare --multivariate on the profile."
         ),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Where to profile: local, spark or dask (spark/dask read Parquet only).",
+        ),
+    ] = "local",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
+    ] = "local[*]",
+    dask_scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-scheduler",
+            help="Dask scheduler address for --engine dask. [default: a local cluster]",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> int:
     """Summarize a dataset into a profile file, or merge profiles (--merge); a saved
     reference profile makes every later compare faster."""
     from driftcli import api
-    from driftcli.profile.store import is_profile
+    from driftcli.profiles.store import is_profile
 
     options = collect_options(
         columns=columns,
@@ -733,8 +750,28 @@ def profile_command(
     else:
         if len(inputs) != 1:
             raise UsageError("profile takes one INPUT (use --merge to combine profiles)")
+        from driftcli import engines
+
+        if engine not in engines.ENGINES:
+            raise UsageError(
+                f"--engine: expected one of {', '.join(engines.ENGINES)}, got {engine!r}"
+            )
+        if row_sample and engine != "local":
+            raise UsageError(
+                "--row-sample is built by the local engine only (not --engine spark/dask)"
+            )
         with _progress(not quiet) as progress:
-            prof = api.profile(inputs[0], run.settings, progress=progress)
+            if engine == "local":
+                prof = api.profile(inputs[0], run.settings, progress=progress)
+            else:
+                prof = engines.profile_parquet(
+                    inputs[0],
+                    engine,
+                    run.settings,
+                    spark_master=spark_master,
+                    dask_scheduler=dask_scheduler,
+                    progress=progress,
+                )
     prof.save(target_path)
     if not quiet:
         summarized = sum(

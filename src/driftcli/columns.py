@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftcli.errors import UsageError
-from driftcli.profile.column import (
+from driftcli.profiles.column import (
     ColumnBuilder,
     ColumnProfile,
     families_compatible,

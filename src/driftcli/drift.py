@@ -13,9 +13,9 @@ import pyarrow.compute as pc
 from driftcli import stattests
 from driftcli.columns import Typed, profile_array
 from driftcli.errors import UsageError
-from driftcli.profile.categorical import CategoryCounts
-from driftcli.profile.column import ColumnProfile
-from driftcli.profile.numeric import NumericSummary
+from driftcli.profiles.categorical import CategoryCounts
+from driftcli.profiles.column import ColumnProfile
+from driftcli.profiles.numeric import NumericSummary
 from driftcli.result import ColumnResult, DatasetDrift
 from driftcli.settings import Settings
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest, weighted_quantiles

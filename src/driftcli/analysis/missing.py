@@ -16,7 +16,7 @@ from typing import Any
 
 from scipy import stats
 
-from driftcli.profile import Profile
+from driftcli.profiles import Profile
 
 
 def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:

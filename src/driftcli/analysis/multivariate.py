@@ -6,7 +6,7 @@ from current rows.
 
 Method
 ------
-1. Rows: the sides' row samples (:mod:`driftcli.profile.sample`), up to ``sample_rows`` rows
+1. Rows: the sides' row samples (:mod:`driftcli.profiles.sample`), up to ``sample_rows`` rows
    per side drawn by count (the whole side when it is smaller).
 2. Features, fitted on the training half of the reference rows: numeric columns standardized
    (missing -> 0 plus a missing indicator), the 10 most common reference categories of each
@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 from scipy import optimize, stats
 
 from driftcli.errors import InputError
-from driftcli.profile import Profile
+from driftcli.profiles import Profile
 
 FloatMatrix = np.ndarray[Any, np.dtype[np.float64]]
 #: Numeric columns whose pairwise products become features.
@@ -99,7 +99,7 @@ class _Encoder:
 
 
 def _floats(col: pa.ChunkedArray) -> FloatMatrix:
-    from driftcli.profile.column import as_float64
+    from driftcli.profiles.column import as_float64
 
     try:
         return as_float64(col)

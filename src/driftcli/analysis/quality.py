@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from driftcli.profile import Profile
-from driftcli.profile.column import ColumnProfile
+from driftcli.profiles import Profile
+from driftcli.profiles.column import ColumnProfile
 
 
 def _out_of_range(rc: ColumnProfile, cc: ColumnProfile) -> float | None:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftcli.errors import DriftcliError
-from driftcli.profile import Profile, ProfileBuilder
+from driftcli.profiles import Profile, ProfileBuilder
 from driftcli.result import Result
 
 #: Distinct segment values profiled apart while streaming; later values join ``(other)``.

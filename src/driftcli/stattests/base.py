@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from driftcli.profile.categorical import CategoryCounts, align
-from driftcli.profile.numeric import Moments, NumericSummary, Points, exact_moments
+from driftcli.profiles.categorical import CategoryCounts, align
+from driftcli.profiles.numeric import Moments, NumericSummary, Points, exact_moments
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from driftcli.profiles.numeric import dot
 from driftcli.stattests import register
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest
 
@@ -43,7 +44,7 @@ def cvm_2samp_ties(pair: ColumnPair) -> tuple[float, float]:
     big_n, k = n + m, n * m
     pooled = pair.pooled
     gaps = pooled.ref_cdf - pooled.cur_cdf
-    t = float(k / big_n**2 * np.dot(pooled.weights, gaps * gaps))
+    t = float(k / big_n**2 * dot(pooled.weights, gaps * gaps))
     et = (1 + 1 / big_n) / 6
     vt = (big_n + 1) * (4 * k * big_n - 3 * (n**2 + m**2) - 2 * k) / (45 * big_n**2 * 4 * k)
     tn = 1 / 6 + (t - et) / math.sqrt(45 * vt)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from driftcli.profiles.numeric import dot
 from driftcli.stattests import register
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest
 
@@ -15,7 +16,7 @@ def energy_pooled(pair: ColumnPair) -> float:
     ``scipy.stats.energy_distance`` computes it, over the pooled points."""
     pooled = pair.pooled
     gaps = pooled.ref_cdf[:-1] - pooled.cur_cdf[:-1]
-    return float(np.sqrt(2.0) * np.sqrt(np.dot(gaps * gaps, pooled.widths)))
+    return float(np.sqrt(2.0) * np.sqrt(dot(gaps * gaps, pooled.widths)))
 
 
 @register

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from driftcli.profiles.numeric import dot
 from driftcli.stattests import register
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest
 
@@ -13,7 +14,7 @@ def wasserstein_pooled(pair: ColumnPair) -> float:
     ``scipy.stats.wasserstein_distance`` (with weights) computes it."""
     pooled = pair.pooled
     gaps = np.abs(pooled.ref_cdf[:-1] - pooled.cur_cdf[:-1])
-    return float(np.dot(gaps, pooled.widths))
+    return float(dot(gaps, pooled.widths))
 
 
 @register

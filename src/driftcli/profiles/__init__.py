@@ -3,7 +3,7 @@
 A :class:`Profile` is built from a stream of Arrow record batches in bounded memory, merges
 with another profile of the same columns (``merge(profile(A), profile(B))`` is the profile of
 ``A ∪ B``: exactly for counts and exact columns, within the tracked bounds for summaries), and
-saves to one versioned file (:mod:`driftcli.profile.store`). Comparisons read profiles only.
+saves to one versioned file (:mod:`driftcli.profiles.store`). Comparisons read profiles only.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import pyarrow as pa
 
 from driftcli import __version__
 from driftcli.errors import InputError
-from driftcli.profile.column import ColumnBuilder, ColumnProfile, merge_columns
-from driftcli.profile.numeric import EXACT_LIMIT
-from driftcli.profile.sample import RowSample, SampleBuilder
+from driftcli.profiles.column import ColumnBuilder, ColumnProfile, merge_columns
+from driftcli.profiles.numeric import EXACT_LIMIT
+from driftcli.profiles.sample import RowSample, SampleBuilder
 
 __all__ = ["ColumnProfile", "Profile", "ProfileBuilder", "build"]
 
@@ -88,15 +88,15 @@ class Profile:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write to one versioned file (see :mod:`driftcli.profile.store`)."""
-        from driftcli.profile.store import save
+        """Write to one versioned file (see :mod:`driftcli.profiles.store`)."""
+        from driftcli.profiles.store import save
 
         save(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Profile:
         """Read a file written by :meth:`save` (any earlier format version)."""
-        from driftcli.profile.store import load
+        from driftcli.profiles.store import load
 
         return load(path)
 
@@ -128,14 +128,22 @@ class ProfileBuilder:
         self.model = model
         self.model_columns = list(model_columns)
         self.numerical = sorted(forced)
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(self.builders), _cpus())))
         self.schema = schema
         self.sampler = SampleBuilder(sample_rows, seed) if sample_rows > 0 else None
+        workers = max(1, min(len(self.builders), _cpus()))
+        self._pool = ThreadPoolExecutor(max_workers=workers)
+        # one task per worker and batch, each a share of the columns (interleaved, so kinds of
+        # similar cost spread evenly): thousands of columns cost no thousands of tasks
+        self._shares = [list(range(i, len(self.builders), workers)) for i in range(workers)]
+
+    def _add_share(self, batch: pa.RecordBatch, share: list[int]) -> None:
+        for i in share:
+            self.builders[i].add(batch.column(i))
 
     def add(self, batch: pa.RecordBatch) -> None:
         """Add one batch (its columns in the schema's order)."""
         self.rows += batch.num_rows
-        futures = [self._pool.submit(b.add, batch.column(i)) for i, b in enumerate(self.builders)]
+        futures = [self._pool.submit(self._add_share, batch, share) for share in self._shares]
         if self.model is not None:
             names = batch.schema.names
             cols = [c for c in self.model_columns if c in names]

@@ -9,7 +9,7 @@ Layout (``FORMAT_VERSION`` 1):
 * ``arrays/N.npy``: numpy arrays (no pickles): numeric points (values float64, weights
   int64) and category labels (UTF-8 bytes and int64 offsets) with counts;
 * optional ``sample`` key in the header (written since driftcli 0.1.0 with the row sample of
-  :mod:`driftcli.profile.sample`; still format version 1): ``k``, ``seed``, ``rows_seen`` and
+  :mod:`driftcli.profiles.sample`; still format version 1): ``k``, ``seed``, ``rows_seen`` and
   ``array``, a uint8 array holding the sampled rows as Arrow IPC stream bytes. Files without
   it (all earlier ones) load with no sample; the row-level checks then say so.
 
@@ -33,10 +33,10 @@ import numpy as np
 import pyarrow as pa
 
 from driftcli.errors import InputError
-from driftcli.profile import Profile
-from driftcli.profile.categorical import CategoryCounts
-from driftcli.profile.column import ColumnProfile
-from driftcli.profile.numeric import Moments, NumericSummary, Points
+from driftcli.profiles import Profile
+from driftcli.profiles.categorical import CategoryCounts
+from driftcli.profiles.column import ColumnProfile
+from driftcli.profiles.numeric import Moments, NumericSummary, Points
 
 FORMAT = "driftcli-profile"
 FORMAT_VERSION = 1
@@ -166,7 +166,7 @@ def _dump(profile: Profile, fh: Any) -> None:
             "arrays": {k: arrays.put(v) for k, v in sorted(model_arrays.items())},
         }
     if profile.sample is not None:
-        from driftcli.profile.sample import to_bytes as sample_bytes
+        from driftcli.profiles.sample import to_bytes as sample_bytes
 
         s = profile.sample
         header["sample"] = {
@@ -285,7 +285,7 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
     options["source"] = header.get("source") or {}
     sample = None
     if header.get("sample"):
-        from driftcli.profile.sample import from_bytes as sample_from_bytes
+        from driftcli.profiles.sample import from_bytes as sample_from_bytes
 
         sm = header["sample"]
         raw = get(sm["array"]).astype(np.uint8).tobytes()

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftcli.errors import UsageError
-from driftcli.profile.categorical import CategoryBuilder, CategoryCounts
-from driftcli.profile.numeric import (
+from driftcli.profiles.categorical import CategoryBuilder, CategoryCounts
+from driftcli.profiles.numeric import (
     EXACT_LIMIT,
     SUMMARY_POINTS,
     FloatArray,

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from driftcli.profile.numeric import IntArray
+from driftcli.profiles.numeric import IntArray
 
 #: Distinct labels a column may hold before it is treated as id-like (counting stops).
 MAX_CATEGORIES = 1_000_000

@@ -16,7 +16,7 @@ from driftcli.drift import analyze_profiles, dataset_drift, skipped
 from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
 from driftcli.gate import decide
 from driftcli.performance import ModelQuality, role_columns
-from driftcli.profile import Profile
+from driftcli.profiles import Profile
 from driftcli.result import ColumnResult, DatasetInfo, Result, SchemaChanges, Verdict
 from driftcli.settings import Settings
 from driftcli.stattests.base import Kind
