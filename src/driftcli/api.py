@@ -21,6 +21,8 @@ from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
 from driftcli.sources import Source, open_source, typed_hints
+from driftcli.sources.sql import is_database_url
+from driftcli.windows import Selection, check_rows, open_side, open_windows
 
 #: Rows per record batch when streaming a side into its profile.
 BATCH_ROWS = 131_072
@@ -193,10 +195,11 @@ def _no_drift(name: str) -> dict[str, Any]:
 
 def compare(
     reference: Any,
-    current: Any,
+    current: Any = None,
     settings: Settings | None = None,
     *,
     progress: Progress | None = None,
+    selection: Selection | None = None,
     **options: Any,
 ) -> Result:
     """Compare two datasets or profiles column by column and gate the outcome.
@@ -206,8 +209,18 @@ def compare(
     Tables or :class:`Profile` objects. ``options`` are :class:`Settings` fields
     (``stattest="psi"``, ``fail_on=["column"]``, ...). Raises a :class:`DriftcliError`
     (exit code 2 on the command line) when the check cannot run.
+
+    ``selection`` (:class:`driftcli.windows.Selection`) reads database URLs by table or
+    query and picks time windows; with a time column, ``current`` may be None (both windows
+    from ``reference``).
     """
     settings = (settings or Settings()).updated(**options).validate()
+    if selection is not None and (
+        selection.time_column or is_database_url(reference) or is_database_url(current)
+    ):
+        return _compare_selected(reference, current, settings, selection, progress)
+    if current is None:
+        raise UsageError("compare needs a current input (or one input with --time-column)")
     sides: list[Profile | Source] = []
     for data, role in ((reference, "reference"), (current, "current")):
         if isinstance(data, Profile):
@@ -317,6 +330,61 @@ def _segment_profiles(
     return builder.finish(source.path, source.format)
 
 
+def _compare_selected(
+    reference: Any,
+    current: Any,
+    settings: Settings,
+    selection: Selection,
+    progress: Progress | None,
+) -> Result:
+    """:func:`compare` for database inputs and time windows (:mod:`driftcli.windows`)."""
+    opts: dict[str, Any] = {
+        "delimiter": settings.delimiter,
+        "encoding": settings.encoding,
+        "na_values": settings.na_values,
+    }
+    if selection.time_column is None:
+        selection.check()
+        if current is None:
+            raise UsageError("compare needs REFERENCE and CURRENT, or one input with --time-column")
+        loaded: list[Profile | Source] = []
+        for data, role in ((reference, "reference"), (current, "current")):
+            if isinstance(data, Profile):
+                loaded.append(data)
+            elif _is_profile_path(data):
+                loaded.append(Profile.load(data))
+            else:
+                loaded.append(open_side(data, role, selection, **opts))
+        known = set().union(
+            *(s.column_names if isinstance(s, Profile) else s.schema().names for s in loaded)
+        )
+        check_named_columns(settings, known)
+        ref, cur = (
+            s if isinstance(s, Profile) else _build(s, role, settings, progress)
+            for s, role in zip(loaded, ("reference", "current"), strict=True)
+        )
+        return compare_profiles(
+            ref, cur, settings, evaluate_model=_evaluate_model, progress=progress
+        )
+    for data in (reference, current):
+        if isinstance(data, Profile) or (data is not None and _is_profile_path(data)):
+            raise UsageError("a saved profile has no time column: windows need data inputs")
+    ref_side, cur_side = open_windows(reference, current, selection, **opts)
+    names = [set(s.source.schema().names) for s in (ref_side, cur_side)]
+    check_named_columns(settings, names[0] | names[1])
+    profiles = []
+    for side, role in ((ref_side, "reference"), (cur_side, "current")):
+        prof = _build(side.source, role, settings, progress)
+        check_rows(side, prof.rows)
+        profiles.append(prof)
+    result = compare_profiles(
+        profiles[0], profiles[1], settings, evaluate_model=_evaluate_model, progress=progress
+    )
+    result.reference.window = ref_side.window
+    result.current.window = cur_side.window
+    return result
+
+
 def merge(profiles: list[Any]) -> Profile:
     """Merge several profiles (objects or files) of the same columns into one."""
     loaded = [p if isinstance(p, Profile) else Profile.load(Path(p)) for p in profiles]
@@ -325,4 +393,4 @@ def merge(profiles: list[Any]) -> Profile:
     return loaded[0].merge(*loaded[1:])
 
 
-__all__ = ["DatasetDrift", "Progress", "compare", "merge", "profile", "wanted_columns"]
+__all__ = ["DatasetDrift", "Progress", "Selection", "compare", "merge", "profile", "wanted_columns"]

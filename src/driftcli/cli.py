@@ -37,6 +37,7 @@ from driftcli.render import targets, writer
 from driftcli.render.writer import atomic_writer
 from driftcli.result import Result
 from driftcli.settings import FAIL_CONDITIONS
+from driftcli.windows import Selection
 
 
 def _click_modules() -> list[Any]:
@@ -125,6 +126,49 @@ METAVARS = {
 }
 
 
+#: Database and time-window options (compare and timeline).
+SQL_OPTIONS: dict[str, Any] = {
+    "table": typer.Option("--table", help="Table to read from every database URL input."),
+    "query": typer.Option("--query", help="SQL query to read from every database URL input."),
+    "reference_query": typer.Option(
+        "--reference-query", help="SQL query for the reference database input (overrides)."
+    ),
+    "current_query": typer.Option(
+        "--current-query", help="SQL query for the current database input (overrides)."
+    ),
+    "time_column": typer.Option(
+        "--time-column", help="Timestamp or date column that windows select rows by."
+    ),
+    "current_window": typer.Option(
+        "--current-window", help="6h, 7d, 4w or START..END (end exclusive). [default: 7d]"
+    ),
+    "reference_window": typer.Option(
+        "--reference-window",
+        help="6h, 7d, 4w or START..END; a duration ends where the current starts. [default: 30d]",
+    ),
+    "as_of": typer.Option(
+        "--as-of",
+        help="End of the current window: ISO time or 'now' (UTC unless an offset is given). "
+        "[default: just after the latest timestamp]",
+    ),
+}
+
+METAVARS.update(
+    {
+        "--table": "NAME",
+        "--query": "SQL",
+        "--reference-query": "SQL",
+        "--current-query": "SQL",
+        "--time-column": "COLUMN",
+        "--current-window": "WINDOW",
+        "--reference-window": "WINDOW",
+        "--as-of": "TIME",
+        "--every": "PERIOD",
+        "--reference": "PATH",
+    }
+)
+
+
 class Command(TyperCommand):
     """A command whose ``--help`` names values (PATH, COLUMN, FLOAT, N) instead of types.
 
@@ -178,7 +222,8 @@ def compare(
     reference: Annotated[
         str | None,
         typer.Argument(
-            help="Reference data: .csv, .csv.gz, .parquet or a directory of Parquet files.",
+            help="Reference data: .csv, .csv.gz, .parquet, a directory of Parquet files or "
+            "a database URL (sqlite:///, postgresql://).",
             show_default=False,
         ),
     ] = None,
@@ -408,8 +453,31 @@ def compare(
         ),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    table: Annotated[str | None, SQL_OPTIONS["table"]] = None,
+    query: Annotated[str | None, SQL_OPTIONS["query"]] = None,
+    reference_query: Annotated[str | None, SQL_OPTIONS["reference_query"]] = None,
+    current_query: Annotated[str | None, SQL_OPTIONS["current_query"]] = None,
+    time_column: Annotated[str | None, SQL_OPTIONS["time_column"]] = None,
+    current_window: Annotated[str | None, SQL_OPTIONS["current_window"]] = None,
+    reference_window: Annotated[str | None, SQL_OPTIONS["reference_window"]] = None,
+    as_of: Annotated[str | None, SQL_OPTIONS["as_of"]] = None,
 ) -> int:
-    """Compare CURRENT with REFERENCE column by column; exit 0 passed, 1 breached, 2 error."""
+    """Compare CURRENT with REFERENCE column by column; exit 0 passed, 1 breached, 2 error.
+
+    With --time-column and one input, compare its --current-window with its
+    --reference-window (default 7d against the 30d before).
+    """
+    selection = Selection(
+        table=table,
+        query=query,
+        reference_query=reference_query,
+        current_query=current_query,
+        time_column=time_column,
+        current_window=current_window,
+        reference_window=reference_window,
+        as_of=as_of,
+    )
+    selection.check()
     options = collect_options(
         columns=columns,
         ignore=ignore,
@@ -456,20 +524,26 @@ def compare(
     if print_config:
         sys.stdout.write(config_file.describe(run))
         return 0
-    if reference is None or current is None:
+    if reference is None or (current is None and time_column is None):
         raise UsageError("compare needs REFERENCE and CURRENT (see 'driftcli compare --help')")
     out = run.outputs
     _run_state["annotations"] = out.annotations
-    targets.check(output_targets(out), [reference, current, *([run.path] if run.path else [])])
+    inputs = [i for i in (reference, current) if i is not None]
+    targets.check(output_targets(out), [*inputs, *([run.path] if run.path else [])])
     with _prometheus_on_error(out):
         if out.prometheus:  # a run killed from here on cannot leave an old exit 0 looking fresh
             labels = prometheus_view.parse_labels(out.prometheus_labels)
             prometheus_view.write_running(out.prometheus, labels)
         with _progress(not out.quiet) as progress:
             try:
-                result = run_compare(reference, current, run.settings, progress=progress)
+                result = run_compare(
+                    reference, current, run.settings, progress=progress, selection=selection
+                )
             except MemoryError:
                 raise ResourceError(OUT_OF_MEMORY) from None
+        for side in (result.reference, result.current):
+            for message in (side.window or {}).get("warnings", []):
+                print(f"driftcli: warning: {text.terminal(message)}", file=sys.stderr)
         delivered = deliver(result, run.notify)
         code = run_exit_code(result.exit_code, delivered)
         write_outputs(
@@ -783,6 +857,108 @@ def profile_command(
             f"({summarized} summarized beyond the exact limit) -> {output} ({size:,} bytes)"
         )
     return 0
+
+
+@app.command("timeline", cls=Command)
+def timeline_command(
+    source: Annotated[
+        str,
+        typer.Argument(help="A file, Parquet directory or database URL.", show_default=False),
+    ],
+    time_column: Annotated[str, SQL_OPTIONS["time_column"]],
+    every: Annotated[
+        str, typer.Option("--every", help="Period length: 1h, 1d, 1w or 1mo (UTC-aligned).")
+    ] = "1d",
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference", help="Reference data or saved profile. [default: first period]"
+        ),
+    ] = None,
+    reference_window: Annotated[
+        str | None,
+        typer.Option(
+            "--reference-window",
+            help="Reference rows: a duration from the start of the first period, or "
+            "START..END. [default: the first period]",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Periods ending after this are incomplete: ISO time or 'now'. "
+            "[default: just after the latest timestamp]",
+        ),
+    ] = None,
+    table: Annotated[str | None, SQL_OPTIONS["table"]] = None,
+    query: Annotated[str | None, SQL_OPTIONS["query"]] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the timeline JSON ('-' for stdout).")
+    ] = None,
+    html_path: Annotated[
+        str | None, typer.Option("--html", help="Write an offline HTML timeline report.")
+    ] = None,
+    columns: Annotated[
+        ListOpt, typer.Option("--columns", help="Compare only these columns.")
+    ] = None,
+    ignore: Annotated[
+        ListOpt, typer.Option("--ignore", help="Never compare these columns.")
+    ] = None,
+    stattest: Annotated[
+        str | None, typer.Option("--stattest", help="Test for every column.")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Threshold.")] = None,
+    fail_on: Annotated[
+        ListOpt, typer.Option("--fail-on", help="Conditions that breach (as for compare).")
+    ] = None,
+    min_rows: Annotated[
+        int | None, typer.Option("--min-rows", help="Fewest rows a period needs to be checked.")
+    ] = None,
+    config_path: Annotated[
+        str | None, typer.Option("--config", help="Config file (as for compare).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> int:
+    """Drift of every period of SOURCE against a reference and the period before; the exit
+    code follows the latest complete period."""
+    import json as json_module
+
+    from driftcli.render import timeline as timeline_view
+    from driftcli.timeline import run_timeline
+
+    options = collect_options(
+        columns=columns,
+        ignore=ignore,
+        stattest=stattest,
+        threshold=threshold,
+        fail_on=fail_on,
+        min_rows=min_rows,
+    )
+    run = config_file.resolve(options, config_path)
+    selection = Selection(
+        table=table,
+        query=query,
+        time_column=time_column,
+        reference_window=reference_window,
+        as_of=as_of,
+    )
+    outs = [("--json", json_path), ("--html", html_path)]
+    targets.check(outs, [source, *([reference] if reference else [])])
+    data = run_timeline(source, run.settings, selection, every=every, reference=reference)
+    files: list[tuple[str, str]] = []
+    dumped = json_module.dumps(data, indent=2, allow_nan=False) + "\n"
+    if json_path and json_path != "-":
+        files.append((json_path, dumped))
+    if html_path:
+        files.append((html_path, timeline_view.render_html(data)))
+    write_files(files)
+    if json_path == "-":
+        sys.stdout.write(dumped)
+    if not quiet:
+        timeline_view.render(data, sys.stderr if json_path == "-" else sys.stdout)
+    return int(data["verdict"]["exit_code"])
 
 
 @app.command("tests")

@@ -24,6 +24,8 @@ class DatasetInfo:
     rows: int
     columns: int
     format: str
+    window: dict[str, Any] | None = None
+    """The time window read (``time_column``, ``start``, ``end``, ``rows``, ...), or None."""
 
 
 @dataclass

@@ -253,6 +253,14 @@ def _render(result: Result, console: Console, *, show_all: bool, plain_text: boo
         f"reference: {cell(ref.path or ref.format)} ({ref.rows:,} rows x {ref.columns} columns)"
         f"   current: {cell(cur.path or cur.format)} ({cur.rows:,} rows x {cur.columns} columns)"
     )
+    for role, side in (("reference", ref), ("current", cur)):
+        if side.window:  # time windows: exact bounds and rows (driftcli.windows)
+            w = side.window
+            console.print(
+                f"{role} window: {cell(str(w.get('start')))} .. {cell(str(w.get('end')))} "
+                f"({cell(str(w.get('spec')))} by {cell(str(w.get('time_column')))}, "
+                f"{int(w.get('rows') or 0):,} rows, end exclusive)"
+            )
     if result.settings.get("config_file"):  # which config file decided these settings
         console.print(f"config: {cell(str(result.settings['config_file']))}")
     compact = console.width < COMPACT_WIDTH
