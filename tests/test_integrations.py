@@ -110,6 +110,12 @@ def junit_counts(result: Result) -> tuple[int, int, int]:
     if result.performance:
         tests += len(result.performance["metrics"])
         failures += sum(m["breached"] for m in result.performance["metrics"])
+    if result.missing:  # driftcli.missing: a case per column
+        tests += len(result.missing["columns"])
+        failures += sum(r["drift"] for r in result.missing["columns"])
+    if result.quality:  # driftcli.quality: a case per check that found something
+        tests += len(result.quality["checks"])
+        failures += sum(bool(c["failed"]) for c in result.quality["checks"])
     return tests, failures, skipped
 
 
@@ -130,7 +136,9 @@ def test_junit_parses_and_counts_match_the_result(cli, inputs, tmp_path):
     assert cases["gone"].result[0].type == "schema"
     assert cases["typed"].result[0].type == "schema"
     assert WEIRD in cases  # XML escaping round-trips any name
-    assert {s.name for s in xml} == {"driftcli.columns", "driftcli.dataset"}
+    expected = {"driftcli.columns", "driftcli.dataset", "driftcli.missing"}
+    expected |= {"driftcli.quality"} if res.quality and res.quality["checks"] else set()
+    assert {s.name for s in xml} == expected
 
 
 def test_junit_has_a_case_per_performance_metric(result, tmp_path):
@@ -232,10 +240,11 @@ def test_markdown_summary_escapes_names(cli, inputs, tmp_path):
     assert WEIRD not in text  # never raw
     assert markdown.escape(WEIRD) in text
     assert "we\\|ird \\*name\\*" in text and "&lt;b&gt;" in text
-    # every table row has exactly the header's number of unescaped pipes
-    rows = [ln for ln in text.splitlines() if ln.startswith("| ")]
-    head = rows[0].replace("\\|", "").count("|")
-    assert all(r.replace("\\|", "").count("|") == head for r in rows)
+    # every table row has exactly its header's number of unescaped pipes
+    for table in re.findall(r"(?:^\| .*\n)+", text, flags=re.MULTILINE):
+        rows = table.splitlines()
+        head = rows[0].replace("\\|", "").count("|")
+        assert all(r.replace("\\|", "").count("|") == head for r in rows)
     assert "### Drifted columns (2)" in text
     assert "- missing from current: gone" in text
     assert "user\\_id" in text  # not tested, listed with its reason

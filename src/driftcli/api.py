@@ -14,8 +14,9 @@ from driftcli.columns import infer_kind_profiles
 from driftcli.comparison import Progress, check_named_columns, compare_profiles
 from driftcli.drift import analyze_profiles
 from driftcli.errors import InputError, UsageError
+from driftcli.gate import decide
 from driftcli.model import ModelQuality, ModelStats, drift_kinds, evaluate_stats, role_columns
-from driftcli.profiles import Profile, build
+from driftcli.profiles import Profile, ProfileBuilder, build
 from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
@@ -86,7 +87,9 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
     roles = [c for c in role_columns(settings) if c in names]
     model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
     exact_limit = effective_exact_limit(settings, len(names))
-    groups = column_groups(names, roles, source.format)
+    sampled = needs_sample(settings)
+    # a row sample needs whole rows: one pass over every column when it is asked for
+    groups = [names] if sampled else column_groups(names, roles, source.format)
 
     parts: list[Profile] = []
     for n, group in enumerate(groups):
@@ -109,6 +112,8 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
                 model_columns=roles if n == 0 else (),
                 total_rows=total,
                 progress=tick,
+                sample_rows=settings.sample_rows if sampled else 0,
+                seed=settings.seed,
             )
         )
     prof = parts[0]
@@ -116,6 +121,12 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
         prof.columns.update(part.columns)
     prof.columns = {c: prof.columns[c] for c in names}
     return prof
+
+
+def needs_sample(settings: Settings) -> bool:
+    """Whether a profile must carry a row sample: only the row-level checks need one, and
+    hashing every row costs about a fifth of profiling time, so it is built on demand."""
+    return settings.multivariate or settings.max_duplicate_share is not None
 
 
 #: Distinct values all numeric columns of one profile keep exactly, together (16 bytes each:
@@ -241,11 +252,82 @@ def compare(
         ref_where = sides[0].path or "reference"
         cur_where = sides[1].path or "current"
         raise InputError(f"no shared columns to compare between {ref_where} and {cur_where}")
+    if settings.segment_by and not all(isinstance(s, Source) for s in sides):
+        raise UsageError("--segment-by needs the data of both sides, not saved profiles")
+    for name in settings.segment_by:
+        if not all(name in n for n in names):
+            raise UsageError(f"--segment-by: column {name!r} is not in both inputs")
     ref, cur = (
         s if isinstance(s, Profile) else _build(s, role, settings, progress)
         for s, role in zip(sides, ("reference", "current"), strict=True)
     )
-    return compare_profiles(ref, cur, settings, evaluate_model=_evaluate_model, progress=progress)
+    result = compare_profiles(ref, cur, settings, evaluate_model=_evaluate_model, progress=progress)
+    if settings.segment_by:
+        result.segments = _segments(sides, settings)
+        result.verdict = decide(result, settings.fail_on)
+    return result
+
+
+def _segments(sides: list[Any], settings: Settings) -> dict[str, Any]:
+    """Per-segment comparisons for each --segment-by column (one more pass over each side)."""
+    from driftcli.analysis import segments
+    from driftcli.model.options import DIRECTIONS
+
+    sections = []
+    for column in settings.segment_by:
+        inner = settings.updated(
+            segment_by=[], multivariate=False, ignore=[*settings.ignore, column]
+        )
+        ref, cur = (
+            _segment_profiles(side, role, settings, column)
+            for side, role in zip(sides, ("reference", "current"), strict=True)
+        )
+        ref, cur = segments.pool(ref, cur, settings.max_segments)
+
+        def run(r: Profile, c: Profile, inner: Settings = inner) -> Result:
+            return compare_profiles(r, c, inner, evaluate_model=_evaluate_model)
+
+        sections.append(
+            segments.compare_segments(
+                column,
+                ref,
+                cur,
+                run,
+                min_ratio=settings.min_segment_ratio,
+                directions=DIRECTIONS,
+            )
+        )
+    return segments.merge_sections(sections)
+
+
+def _segment_profiles(
+    source: Source, role: str, settings: Settings, column: str
+) -> dict[str, Profile]:
+    """One profile per value of ``column`` on one side, built while the side streams."""
+    from driftcli.analysis.segments import SegmentedBuilder
+
+    full = source.schema()
+    names = wanted_columns(full.names, settings)
+    if column not in names:
+        names.append(column)
+    schema = pa.schema([full.field(n) for n in names])
+    roles = [c for c in role_columns(settings) if c in schema.names]
+
+    def factory() -> ProfileBuilder:
+        model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
+        return ProfileBuilder(
+            schema,
+            role=role,
+            numerical=[n for n in settings.numerical if n in schema.names],
+            exact_limit=settings.exact_limit,
+            model=model,
+            model_columns=roles,
+        )
+
+    builder = SegmentedBuilder(column, factory)
+    for batch in source.batches(names, BATCH_ROWS):
+        builder.add(batch)
+    return builder.finish(source.path, source.format)
 
 
 def _compare_selected(

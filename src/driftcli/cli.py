@@ -98,6 +98,8 @@ METAVARS = {
     "--threshold": "FLOAT",
     "--drift-share": "FLOAT",
     "--fail-on": "CONDITION",
+    "--segment-by": "COLUMN",
+    "--min-segment-ratio": "FLOAT",
     "--delimiter": "CHAR",
     "--encoding": "NAME",
     "--na-values": "TEXT",
@@ -463,6 +465,24 @@ def compare(
         bool,
         typer.Option("--show-all", help="List every column in the table (default: first 40 rows)."),
     ] = False,
+    multivariate: Annotated[
+        bool,
+        typer.Option(
+            "--multivariate", help="Also test the joint distribution (classifier two-sample test)."
+        ),
+    ] = False,
+    segment_by: Annotated[
+        ListOpt,
+        typer.Option("--segment-by", help="Run drift tests and metrics per value of COL."),
+    ] = None,
+    min_segment_ratio: Annotated[
+        float | None,
+        typer.Option(
+            "--min-segment-ratio",
+            help="Breach (--fail-on segment) when a segment's metric is below this ratio "
+            "of the best segment's (0.8: four-fifths rule).",
+        ),
+    ] = None,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -533,6 +553,9 @@ def compare(
         notify_email=notify_email,
         show_all=show_all or None,
         quiet=quiet or None,
+        multivariate=multivariate or None,
+        segment_by=segment_by,
+        min_segment_ratio=min_segment_ratio,
     )
     if history_db:  # from here on, a run that cannot run is recorded (see main)
         _history_state.update(
@@ -806,6 +829,12 @@ def profile_command(
     config_path: Annotated[
         str | None, typer.Option("--config", help="Config file (as for compare).")
     ] = None,
+    row_sample: Annotated[
+        bool,
+        typer.Option(
+            "--row-sample", help="Keep a row sample, for compare --multivariate on the profile."
+        ),
+    ] = False,
     engine: Annotated[
         str,
         typer.Option(
@@ -841,6 +870,7 @@ def profile_command(
         prediction=prediction,
         proba=proba,
         exact_limit=exact_limit,
+        multivariate=row_sample or None,  # for a profile: only "carry a row sample"
     )
     run = config_file.resolve(options, config_path)
     target_path = Path(output)
@@ -860,6 +890,10 @@ def profile_command(
         if engine not in engines.ENGINES:
             raise UsageError(
                 f"--engine: expected one of {', '.join(engines.ENGINES)}, got {engine!r}"
+            )
+        if row_sample and engine != "local":
+            raise UsageError(
+                "--row-sample is built by the local engine only (not --engine spark/dask)"
             )
         with _progress(not quiet) as progress:
             if engine == "local":

@@ -159,8 +159,48 @@ def compare_profiles(
     result.performance = model.performance
     result.target_drift = model.target_drift
     result.prediction_drift = model.prediction_drift
+    analyze_beyond(result, ref, cur, settings, shared)
     result.verdict = decide(result, settings.fail_on)
     return result
+
+
+def analyze_beyond(
+    result: Result, ref: Profile, cur: Profile, settings: Settings, shared: list[str]
+) -> None:
+    """Fill the sections beyond one column: missing values, quality, multivariate."""
+    from driftcli.analysis import missing, multivariate, quality
+
+    result.missing = missing.compare(
+        ref, cur, shared, alpha=settings.missing_alpha, max_change=settings.max_missing_change
+    )
+    by_name = {r["name"]: r for r in result.missing["columns"]}
+    for col in result.columns:  # shown beside the column's drift
+        row = by_name.get(col.name)
+        if row is not None:
+            col.missingness = {k: v for k, v in row.items() if k != "name"}
+    tested = [c.name for c in result.columns if c.tested]  # not id-like or skipped columns
+    result.quality = quality.check(
+        ref,
+        cur,
+        tested,
+        max_out_of_range_share=settings.max_out_of_range_share,
+        max_new_category_share=settings.max_new_category_share,
+        constant_check=settings.constant_check,
+        max_duplicate_share=settings.max_duplicate_share,
+    )
+    if settings.multivariate:
+        kinds = {c.name: c.kind for c in result.columns}
+        numeric = [n for n in shared if kinds.get(n) == "numeric"]
+        categorical = [n for n in shared if kinds.get(n) == "categorical"]
+        result.multivariate = multivariate.check_profiles(
+            ref,
+            cur,
+            numeric,
+            categorical,
+            rows=settings.sample_rows,
+            seed=settings.seed,
+            alpha=settings.multivariate_alpha,
+        )
 
 
 def _model_checks(model: ModelQuality) -> int:

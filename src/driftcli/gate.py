@@ -54,6 +54,10 @@ def findings(result: Result) -> list[Finding]:
         ("performance", "performance"),
         ("target_drift", "target"),
         ("prediction_drift", "prediction"),
+        ("multivariate", "multivariate"),
+        ("missing", "missing"),
+        ("quality", "quality"),
+        ("segments", "segment"),
     ):
         section = getattr(result, key)
         if section:

@@ -59,6 +59,8 @@ class ColumnResult:
     """The test asked for, when it could not decide from a summary and ``test`` decided."""
     note: str | None = None
     """Why the column was decided as it was, when that is not the usual path."""
+    missingness: dict[str, Any] | None = None
+    """The column's missing share on each side, compared (see the result's ``missing``)."""
 
     @property
     def tested(self) -> bool:
@@ -112,6 +114,14 @@ class Result:
     performance: dict[str, Any] | None = None
     target_drift: dict[str, Any] | None = None
     prediction_drift: dict[str, Any] | None = None
+    multivariate: dict[str, Any] | None = None
+    """The classifier two-sample test (None unless asked for)."""
+    missing: dict[str, Any] | None = None
+    """Missing share per column, compared between the sides."""
+    quality: dict[str, Any] | None = None
+    """Data-quality checks and their outcomes."""
+    segments: dict[str, Any] | None = None
+    """Per-segment drift and metrics, and the disparity check (None without --segment-by)."""
 
     @property
     def exit_code(self) -> int:
@@ -146,6 +156,10 @@ class Result:
             "performance",
             "target_drift",
             "prediction_drift",
+            "multivariate",
+            "missing",
+            "quality",
+            "segments",
             "settings",
         ]
         return {k: jsonable(d[k]) for k in order}
@@ -170,6 +184,10 @@ class Result:
             performance=d.get("performance"),
             target_drift=d.get("target_drift"),
             prediction_drift=d.get("prediction_drift"),
+            multivariate=d.get("multivariate"),
+            missing=d.get("missing"),
+            quality=d.get("quality"),
+            segments=d.get("segments"),
         )
 
 

@@ -25,6 +25,10 @@ FAIL_CONDITIONS = (
     "prediction",
     "target",
     "persisted",
+    "multivariate",
+    "missing",
+    "quality",
+    "segment",
     "never",
 )
 DEFAULT_FAIL_ON = ("dataset", "schema", "performance", "prediction")
@@ -43,6 +47,8 @@ INT_RANGES = {
     "exact_limit": (1, 10**9),
     "seed": (0, 2**32 - 1),
     "min_rows": (0, 10**12),
+    "sample_rows": (20, 10**7),
+    "max_segments": (1, 1000),
 }
 
 
@@ -146,6 +152,35 @@ class Settings:
     """Fewest rows each side needs; with fewer the check cannot run (exit 2)."""
     min_rows_action: str = "error"
     """Below min_rows: "error" (exit 2) or "pass" (skip every column, exit 0)."""
+    multivariate: bool = False
+    """Run the multivariate (classifier two-sample) test on the sides' row samples."""
+    multivariate_alpha: float = 0.05
+    """Significance level of the multivariate test."""
+    sample_rows: int = 20_000
+    """Distinct rows kept per side in the row sample (multivariate and duplicate checks)."""
+    missing_alpha: float = 0.05
+    """Significance level of the missing-share two-proportion test."""
+    max_missing_change: float = 0.05
+    """A column drifts in missingness when its missing share moves by at least this much
+    (absolute) and the test is significant; an all-missing current column always does."""
+    max_out_of_range_share: float = 0.05
+    """Quality: breach when more than this share of current values lies outside the
+    reference's [min, max]."""
+    max_new_category_share: float = 0.05
+    """Quality: breach when more than this share of current values is in unseen categories."""
+    constant_check: bool = True
+    """Quality: breach when a column that varied in the reference is constant in current."""
+    max_duplicate_share: float | None = None
+    """Quality: breach when more than this share of current rows are duplicates (from the
+    row sample; not checked when unset)."""
+    segment_by: list[str] = field(default_factory=list)
+    """Run the drift tests and model metrics per value of these columns."""
+    max_segments: int = 10
+    """Segments kept per --segment-by column (the largest by reference rows; the rest pooled
+    as "(other)")."""
+    min_segment_ratio: float | None = None
+    """Disparity: breach when a segment's metric is below this ratio of the best segment's
+    (0.8 is the four-fifths rule)."""
     column_overrides: dict[str, ColumnOverride] = field(
         default_factory=dict, metadata={"config": "columns"}
     )
@@ -163,7 +198,7 @@ class Settings:
 
         self._check_numbers()
         self._check_encoding()
-        for name in ("columns", "ignore", "categorical", "numerical"):
+        for name in ("columns", "ignore", "categorical", "numerical", "segment_by"):
             setattr(self, name, split_names(getattr(self, name)))
         self.fail_on = split_names(self.fail_on) or list(DEFAULT_FAIL_ON)
         for cond in self.fail_on:
@@ -180,6 +215,18 @@ class Settings:
             raise UsageError(f"--threshold must be > 0, got {self.threshold}")
         if not 0 < self.drift_share <= 1:
             raise UsageError(f"--drift-share must be in (0, 1], got {self.drift_share}")
+        for key in (
+            "multivariate_alpha",
+            "missing_alpha",
+            "max_missing_change",
+            "max_out_of_range_share",
+            "max_new_category_share",
+            "max_duplicate_share",
+            "min_segment_ratio",
+        ):
+            value = getattr(self, key)
+            if value is not None and not 0 <= value <= 1:
+                raise UsageError(f"{self.where(key)} must be in [0, 1], got {value}")
         if not 0 < self.id_unique_share <= 1:
             raise UsageError(f"id_unique_share must be in (0, 1], got {self.id_unique_share}")
         both = set(self.categorical) & set(self.numerical)

@@ -20,6 +20,7 @@ from driftcli import __version__
 from driftcli.errors import InputError
 from driftcli.profiles.column import ColumnBuilder, ColumnProfile, merge_columns
 from driftcli.profiles.numeric import EXACT_LIMIT
+from driftcli.profiles.sample import RowSample, SampleBuilder
 
 __all__ = ["ColumnProfile", "Profile", "ProfileBuilder", "build"]
 
@@ -39,6 +40,8 @@ class Profile:
     model: Any = None
     """Mergeable model-quality statistics of the role columns (``driftcli.model.ModelStats``)."""
     driftcli_version: str = __version__
+    sample: RowSample | None = None
+    """Bottom-k row sample for row-level checks (None unless asked for: ``sample_rows``)."""
 
     @property
     def column_names(self) -> list[str]:
@@ -69,8 +72,19 @@ class Profile:
             for p in parts[1:]:
                 model = model.merge(p.model)
         options = dict(self.options, exact_limit=limit)
+        sample = None
+        if all(p.sample is not None for p in parts):
+            first, *rest = [p.sample for p in parts if p.sample is not None]
+            sample = first.merge(*rest)
         return Profile(
-            columns, sum(p.rows for p in parts), None, "profile", options, model, __version__
+            columns,
+            sum(p.rows for p in parts),
+            None,
+            "profile",
+            options,
+            model,
+            __version__,
+            sample,
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -99,6 +113,8 @@ class ProfileBuilder:
         exact_limit: int = EXACT_LIMIT,
         model: Any = None,
         model_columns: Sequence[str] = (),
+        sample_rows: int = 0,
+        seed: int = 0,
     ) -> None:
         forced = set(numerical)
         self.builders = [
@@ -112,6 +128,8 @@ class ProfileBuilder:
         self.model = model
         self.model_columns = list(model_columns)
         self.numerical = sorted(forced)
+        self.schema = schema
+        self.sampler = SampleBuilder(sample_rows, seed) if sample_rows > 0 else None
         workers = max(1, min(len(self.builders), _cpus()))
         self._pool = ThreadPoolExecutor(max_workers=workers)
         # one task per worker and batch, each a share of the columns (interleaved, so kinds of
@@ -130,6 +148,8 @@ class ProfileBuilder:
             names = batch.schema.names
             cols = [c for c in self.model_columns if c in names]
             self.model.update(batch.select(cols))
+        if self.sampler is not None:
+            self.sampler.add(batch)
         for f in futures:
             f.result()
 
@@ -137,8 +157,12 @@ class ProfileBuilder:
         """The profile of everything added."""
         self._pool.shutdown()
         columns = {b.name: b.finish() for b in self.builders}
-        options = {"exact_limit": self.exact_limit, "numerical": self.numerical}
-        return Profile(columns, self.rows, path, fmt, options, self.model)
+        options: dict[str, Any] = {"exact_limit": self.exact_limit, "numerical": self.numerical}
+        sample = None
+        if self.sampler is not None:
+            sample = self.sampler.finish(self.schema)
+            options["sample_rows"] = self.sampler.k
+        return Profile(columns, self.rows, path, fmt, options, self.model, __version__, sample)
 
 
 def build(
@@ -154,6 +178,8 @@ def build(
     model_columns: Sequence[str] = (),
     total_rows: int | None = None,
     progress: BatchProgress | None = None,
+    sample_rows: int = 0,
+    seed: int = 0,
 ) -> Profile:
     """Profile a stream of record batches that conform to ``schema``."""
     builder = ProfileBuilder(
@@ -163,6 +189,8 @@ def build(
         exact_limit=exact_limit,
         model=model,
         model_columns=model_columns,
+        sample_rows=sample_rows,
+        seed=seed,
     )
     try:
         for batch in batches:

@@ -7,7 +7,11 @@ Layout (``FORMAT_VERSION`` 1):
   profiled), ``options`` (exact limit, forced kinds), ``schema`` (the Arrow schema, base64 IPC)
   and per column its rows and scalar summaries, naming the arrays it uses;
 * ``arrays/N.npy``: numpy arrays (no pickles): numeric points (values float64, weights
-  int64) and category labels (UTF-8 bytes and int64 offsets) with counts.
+  int64) and category labels (UTF-8 bytes and int64 offsets) with counts;
+* optional ``sample`` key in the header (written since driftcli 0.1.0 with the row sample of
+  :mod:`driftcli.profiles.sample`; still format version 1): ``k``, ``seed``, ``rows_seen`` and
+  ``array``, a uint8 array holding the sampled rows as Arrow IPC stream bytes. Files without
+  it (all earlier ones) load with no sample; the row-level checks then say so.
 
 Entries carry a fixed timestamp, so the same profile always gives the same bytes.
 A file that is not a ZIP, lacks the header entry, is truncated or corrupt, or has a newer
@@ -161,6 +165,16 @@ def _dump(profile: Profile, fh: Any) -> None:
             "meta": meta,
             "arrays": {k: arrays.put(v) for k, v in sorted(model_arrays.items())},
         }
+    if profile.sample is not None:
+        from driftcli.profiles.sample import to_bytes as sample_bytes
+
+        s = profile.sample
+        header["sample"] = {
+            "k": s.k,
+            "seed": s.seed,
+            "rows_seen": s.rows_seen,
+            "array": arrays.put(np.frombuffer(sample_bytes(s), dtype=np.uint8)),
+        }
     for col in header["columns"]:
         if "numeric" in col:
             mo = col["numeric"]["moments"]
@@ -269,6 +283,16 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
         model = ModelStats.from_state(m["meta"], {k: get(v) for k, v in m["arrays"].items()})
     options = dict(header.get("options") or {})
     options["source"] = header.get("source") or {}
+    sample = None
+    if header.get("sample"):
+        from driftcli.profiles.sample import from_bytes as sample_from_bytes
+
+        sm = header["sample"]
+        raw = get(sm["array"]).astype(np.uint8).tobytes()
+        try:
+            sample = sample_from_bytes(raw, int(sm["k"]), int(sm["seed"]), int(sm["rows_seen"]))
+        except pa.ArrowInvalid as err:
+            raise ValueError(f"row sample: {err}") from None
     return Profile(
         columns,
         int(header["rows"]),
@@ -277,4 +301,5 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
         options,
         model,
         str(header.get("driftcli_version", "")),
+        sample,
     )

@@ -215,8 +215,17 @@ def column_rows(result: Result, compact: bool) -> tuple[list[Head], list[list[st
         if col.effect_size and col.effect_size["name"] != col.test:
             note = f"{col.effect_size['name']}={fmt(col.effect_size['value'])}"
         drift = "DRIFT" if col.drift else ("skipped" if not col.tested else "no")
+        miss = col.missingness or {}
+        if miss.get("all_missing"):  # a finding, not a skipped column
+            drift, note = "ALL NA", "entirely missing in current"
+        elif miss.get("drift"):
+            shift = f"missing {miss['reference_share']:.1%} -> {miss['current_share']:.1%}"
+            note = f"{shift}; {note}" if note else shift
         rows.append(row(col, col.name, drift, note))
-        styles.append(SEVERITY_STYLE.get(col.severity, "") if col.tested else "dim")
+        finding = col.tested or miss.get("all_missing")
+        styles.append(SEVERITY_STYLE.get(col.severity, "") if finding else "dim")
+        if miss.get("all_missing"):
+            styles[-1] = "bold red"
     for name in result.schema_changes.new_in_current:
         rows.append(row(None, name, "new", "new in current (not tested)"))
         styles.append("dim")
@@ -270,6 +279,7 @@ def _render(result: Result, console: Console, *, show_all: bool, plain_text: boo
     if len(rows) > limit:
         console.print(f"... +{len(rows) - limit} more rows (use --show-all to list every column)")
 
+    render_beyond(result, console, plain_text)
     render_model(result, console, not plain_text)
     dd = result.dataset_drift
     console.print(
@@ -279,6 +289,21 @@ def _render(result: Result, console: Console, *, show_all: bool, plain_text: boo
     v = result.verdict
     label = "[bold green]PASSED[/]" if v.passed else "[bold red]BREACHED[/]"
     console.print(f"{label}: {cell('; '.join(v.reasons))}")
+
+
+def render_beyond(result: Result, console: Console, plain_text: bool) -> None:
+    """The sections beyond one column (multivariate, missing, quality, segments)."""
+    from driftcli.analysis.report import tables
+
+    for t in tables(result):
+        console.print(f"{cell(t.title)}{' [bold red](breach)[/]' if t.breached else ''}")
+        if t.rows:
+            heads = [Head(h, wrap=i == 0, note=i == len(t.head) - 1) for i, h in enumerate(t.head)]
+            console.print(
+                table(heads, t.rows, [""] * len(t.rows), width=console.width, plain_text=plain_text)
+            )
+        for note in t.notes:
+            console.print(f"  {cell(note)}")
 
 
 def _change(row: dict[str, Any]) -> str:

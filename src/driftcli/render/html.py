@@ -164,6 +164,8 @@ def _order(col: dict[str, Any]) -> tuple[int, int, str]:
 
 
 def _status(col: dict[str, Any]) -> tuple[str, str]:
+    if _dict(col.get("missingness")).get("all_missing") is True:
+        return "all missing", "drift"  # a finding, not a skipped column
     if col.get("skipped_reason") is not None:
         return "skipped", "skipped"
     return ("drift", "drift") if col.get("drift") else ("no", "ok")
@@ -696,7 +698,18 @@ def context(
         "model": model,
         "has_model": any(v is not None for v in model.values()),
         "charts": charts,
+        "beyond": _beyond(result),
     }
+
+
+def _beyond(result: Result) -> list[dict[str, Any]]:
+    """Multivariate, missing-value, quality and segment sections as plain text tables (the
+    template autoescapes every cell)."""
+    from dataclasses import asdict as as_plain
+
+    from driftcli.analysis.report import tables
+
+    return [as_plain(t) for t in tables(result)]
 
 
 def render(

@@ -127,6 +127,61 @@ def suites(result: Result) -> list[Suite]:
     model = Suite("driftcli.model", _model_cases(result))
     if model.cases:
         out.append(model)
+    out += _beyond_suites(result)
+    return out
+
+
+def _beyond_suites(result: Result) -> list[Suite]:
+    """``driftcli.multivariate``, ``driftcli.missing``, ``driftcli.quality`` and
+    ``driftcli.segments``: one case per test, column, check or segment."""
+    out: list[Suite] = []
+    mv = result.multivariate
+    if mv:
+        if mv.get("skipped_reason"):
+            case = Case("multivariate drift", skipped=str(mv["skipped_reason"]))
+        else:
+            msg = f"held-out AUC {fmt(mv.get('auc'))}, p = {fmt(mv.get('p_value'))}"
+            tops = ", ".join(str(d["name"]) for d in mv.get("columns", [])[:3])
+            detail = f"top columns: {tops}"
+            failure = ("multivariate", msg, detail) if mv.get("drift") else None
+            case = Case("multivariate drift", failure=failure, output=f"{msg}; {detail}")
+        out.append(Suite("driftcli.multivariate", [case]))
+    if result.missing:
+        suite = Suite("driftcli.missing")
+        for r in result.missing.get("columns", []):
+            msg = (
+                f"missing share {r['reference_share']:.1%} -> {r['current_share']:.1%} "
+                f"(p = {fmt(r['p_value'])})"
+            )
+            suite.cases.append(
+                Case(
+                    f"missing: {r['name']}",
+                    failure=("missing", msg, "") if r["drift"] else None,
+                    output=msg,
+                )
+            )
+        out.append(suite)
+    if result.quality:
+        suite = Suite("driftcli.quality")
+        for c in result.quality.get("checks", []):
+            name = f"{c['check']}: {c.get('column') or 'rows'}"
+            failed = ("quality", str(c["detail"]), "") if c.get("failed") else None
+            suite.cases.append(Case(name, failure=failed, output=str(c["detail"])))
+        if suite.cases:
+            out.append(suite)
+    if result.segments:
+        suite = Suite("driftcli.segments")
+        for by in result.segments.get("by", []):
+            for seg in by.get("segments", []):
+                name = f"segment {by['column']}={seg['value']}"
+                if seg.get("skipped_reason"):
+                    suite.cases.append(Case(name, skipped=str(seg["skipped_reason"])))
+                    continue
+                mine = [b for b in by.get("breaches", []) if b.startswith(name + ":")]
+                msg = f"drifted columns: {', '.join(seg['drifted_columns']) or 'none'}"
+                failure = ("segment", "; ".join(mine), msg) if mine else None
+                suite.cases.append(Case(name, failure=failure, output=msg))
+        out.append(suite)
     return out
 
 

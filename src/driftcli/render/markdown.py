@@ -80,6 +80,21 @@ def _performance(perf: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _beyond(result: Result) -> list[str]:
+    """Multivariate, missing-value, quality and segment sections."""
+    from driftcli.analysis.report import tables
+
+    lines: list[str] = []
+    for t in tables(result):
+        lines += [f"### {escape(t.title)}{' ❌' if t.breached else ''}", ""]
+        if t.rows:
+            lines += [_row([escape(h) for h in t.head]), _row(["---"] * len(t.head))]
+            lines += [_row([escape(c) for c in r]) for r in t.rows[:MAX_ROWS]]
+            lines += [*_more(len(t.rows)), ""]
+        lines += [*(f"- {escape(n)}" for n in t.notes), ""]
+    return lines
+
+
 def dumps(result: Result) -> str:
     """The Markdown document."""
     v, dd = result.verdict, result.dataset_drift
@@ -129,6 +144,7 @@ def dumps(result: Result) -> str:
         lines += ["### Schema changes", "", *changes[:MAX_ROWS], *_more(len(changes)), ""]
     if result.performance:
         lines += _performance(result.performance)
+    lines += _beyond(result)
     lines.append(f"<sub>driftcli {escape(result.driftcli_version)} · {result.generated_at}</sub>")
     return "\n".join(lines) + "\n"
 

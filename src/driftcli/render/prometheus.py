@@ -190,9 +190,52 @@ def families(result: Result, *, exit_code: int | None = None) -> list[Family]:
                     metric.add(v, metric=name, dataset=side)
             breached.add(bool(m.get("breached")), metric=name)
         out += [metric, breached]
+    out += _beyond_families(result)
     code = result.exit_code if exit_code is None else exit_code
     out += run_families(code, _timestamp(result.generated_at))
     return out
+
+
+def _beyond_families(result: Result) -> list[Family]:
+    """Multivariate test, missing shares, quality checks and segments."""
+    mv_p = Family("driftcli_multivariate_p_value", "p-value of the multivariate test.")
+    mv_auc = Family("driftcli_multivariate_auc", "Held-out AUC of the multivariate test.")
+    mv_flag = Family("driftcli_multivariate_drift_detected", "1 when multivariate drift.")
+    mv_imp = Family(
+        "driftcli_multivariate_column_importance", "Held-out AUC lost when the column is shuffled."
+    )
+    mv = result.multivariate
+    if mv and not mv.get("skipped_reason"):
+        mv_p.add(mv.get("p_value"))
+        mv_auc.add(mv.get("auc"))
+        mv_flag.add(bool(mv.get("drift")))
+        for d in mv.get("columns", []):
+            mv_imp.add(d.get("importance"), column=str(d.get("name")))
+    miss = Family("driftcli_column_missing_share", "Share of missing values per dataset.")
+    miss_flag = Family("driftcli_column_missing_drift", "1 when the missing share drifted.")
+    for r in (result.missing or {}).get("columns", []):
+        miss.add(r.get("reference_share"), column=str(r["name"]), dataset="reference")
+        miss.add(r.get("current_share"), column=str(r["name"]), dataset="current")
+        miss_flag.add(bool(r.get("drift")), column=str(r["name"]))
+    qual = Family("driftcli_quality_check_value", "Value of a data-quality check.")
+    qual_flag = Family("driftcli_quality_check_failed", "1 when a data-quality check failed.")
+    for c in (result.quality or {}).get("checks", []):
+        labels = {"check": str(c["check"]), "column": str(c.get("column") or "")}
+        qual.add(c.get("value"), **labels)
+        qual_flag.add(bool(c.get("failed")), **labels)
+    seg = Family("driftcli_segment_drift_share", "Share of tested columns drifted per segment.")
+    ratio = Family("driftcli_segment_metric_ratio", "Segment metric / best segment's metric.")
+    for by in (result.segments or {}).get("by", []):
+        for sg in by.get("segments", []):
+            seg.add(sg.get("share"), by=str(by["column"]), segment=str(sg["value"]))
+        for d in by.get("disparity", []):
+            ratio.add(
+                d.get("ratio"),
+                by=str(by["column"]),
+                segment=str(d["value"]),
+                metric=str(d["metric"]),
+            )
+    return [mv_p, mv_auc, mv_flag, mv_imp, miss, miss_flag, qual, qual_flag, seg, ratio]
 
 
 def run_families(
