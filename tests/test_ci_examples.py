@@ -104,6 +104,9 @@ def environment(venv_bin: Path, extra_path: Path | None = None) -> dict[str, str
         PATH=os.pathsep.join([*path, os.environ.get("PATH", "/usr/bin:/bin")]),
         PIP_NO_INDEX="1",
         PIP_NO_DEPS="1",
+        # the parent environment (reached through the .pth) may hold a non-editable driftcli
+        # of the same version, as CI's does: install the example's own copy all the same
+        PIP_IGNORE_INSTALLED="1",
         PIP_NO_BUILD_ISOLATION="0",
         PIP_DISABLE_PIP_VERSION_CHECK="1",
     )

@@ -7,9 +7,13 @@ training data. driftcli's exit code decides the outcome: 0 passes, 1 (drift) fai
 task so the on-call is alerted and retraining can hang off it, 2 (the check could not run:
 unreachable scheduler, missing partition) fails it too, never a silent pass.
 
-Needs ``pip install "driftcli[dask]"`` on the Airflow workers and the Dask workers. From a
-shell, ``driftcli profile`` does the same profile step with its dask engine and scheduler
-options (README, "Spark and Dask").
+Needs driftcli with its dask extra on the Airflow workers and the Dask workers:
+``pip install "driftcli @ git+https://github.com/YOUR-ORG/driftcli@v0.1.0"`` plus
+``pip install "dask[dataframe,distributed]"`` (PLACEHOLDER: replace
+https://github.com/YOUR-ORG/driftcli with the repository you install driftcli from, and v0.1.0
+with a tag you have reviewed; driftcli is not on PyPI). From a shell, ``driftcli profile``
+does the same profile step with its dask engine and scheduler options (README, "Spark and
+Dask").
 
 (Written for Airflow 2.x; on Airflow 3 import the operators from
 ``airflow.providers.standard.operators``.)
