@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from scipy import stats
-
 from driftcli.profiles import Profile
 
 
@@ -28,7 +26,7 @@ def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
         return 1.0
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     z = (k2 / n2 - k1 / n1) / se
-    return float(2 * stats.norm.sf(abs(z)))
+    return math.erfc(abs(z) / math.sqrt(2.0))  # 2 * (1 - Phi(|z|)), as scipy's norm.sf
 
 
 def _missing(profile: Profile, name: str) -> int:

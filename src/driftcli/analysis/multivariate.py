@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import optimize, stats
 
 from driftcli.errors import InputError
 from driftcli.profiles import Profile
@@ -126,6 +125,8 @@ def _fit(x: FloatMatrix, y: FloatMatrix) -> FloatMatrix:
         return val, grad
 
     w0 = np.zeros(xb.shape[1])
+    from scipy import optimize  # here: only --multivariate pays for the import
+
     res = optimize.minimize(loss, w0, jac=True, method="L-BFGS-B", options={"maxiter": 200})
     return np.asarray(res.x, dtype=np.float64)
 
@@ -135,6 +136,8 @@ def _scores(w: FloatMatrix, x: FloatMatrix) -> FloatMatrix:
 
 
 def _auc(ref_scores: FloatMatrix, cur_scores: FloatMatrix) -> float:
+    from scipy import stats
+
     ranks = stats.rankdata(np.concatenate([ref_scores, cur_scores]))
     n1, n2 = len(ref_scores), len(cur_scores)
     u = ranks[n1:].sum() - n2 * (n2 + 1) / 2
@@ -165,6 +168,8 @@ def two_sample(
     h1, h2 = ref_rows.filter(pa.array(~tr1)), cur_rows.filter(pa.array(~tr2))
     s1, s2 = _scores(w, x1[~tr1]), _scores(w, x2[~tr2])
     auc = _auc(s1, s2)
+    from scipy import stats
+
     p = float(stats.mannwhitneyu(s2, s1, alternative="greater", method="asymptotic").pvalue)
     if not np.isfinite(p):  # every score tied: nothing tells the sides apart
         p = 1.0

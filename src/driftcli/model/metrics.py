@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import rankdata
 
 from driftcli.model.counts import GRIDS, ValueCounts, auc_from_counts
 from driftcli.model.options import (
@@ -105,6 +104,8 @@ def label_metrics(cm: IntArray, pos: int | None) -> dict[str, Value]:
 
 def average_ranks(values: FloatArray) -> FloatArray:
     """Ranks from 1, ties sharing their average rank (``scipy.stats.rankdata``)."""
+    from scipy.stats import rankdata  # here: scipy.stats takes ~0.5 s to import
+
     return np.asarray(rankdata(values), dtype=np.float64)
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -96,6 +95,8 @@ _NULL = np.uint64(0x9E3779B97F4A7C15)
 def _dictionary_hash(indices: pa.Array, dictionary: pa.Array) -> np.ndarray[Any, Any]:
     """Hash each distinct value once (as text), then spread by index; nulls alike."""
     labels = dictionary.to_pandas().astype(str).to_numpy(dtype=object)
+    import pandas as pd  # here: only row samples pay for the import
+
     values = pd.util.hash_array(labels, categorize=False).astype(np.uint64)
     values = np.append(values, _NULL)
     idx = np.asarray(pc.fill_null(indices, len(labels)).to_numpy(zero_copy_only=False))
