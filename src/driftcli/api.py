@@ -88,6 +88,7 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
     model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
     exact_limit = effective_exact_limit(settings, len(names))
     sampled = needs_sample(settings)
+    forced = set(settings.numerical)
     # a row sample needs whole rows: one pass over every column when it is asked for
     groups = [names] if sampled else column_groups(names, roles, source.format)
 
@@ -99,9 +100,12 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
                 what = f"profiling {role}" + (f" ({n + 1}/{len(groups)})" if n else "")
                 progress(done, total_rows, what)
 
+        # text counted as categories may stay dictionary-encoded (Parquet): it is counted on
+        # its codes, never decoded; forced-numeric, model and sampled columns are decoded
+        undecoded = [] if sampled else [c for c in group if c not in forced and c not in roles]
         parts.append(
             build(
-                source.batches(group, BATCH_ROWS),
+                source.batches(group, BATCH_ROWS, dictionary=undecoded),
                 pa.schema([full.field(c) for c in group]),
                 role=role,
                 path=path,

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftcli import stattests
+from driftcli.arrays import to_numpy
 from driftcli.columns import Typed, profile_array
 from driftcli.errors import UsageError
 from driftcli.profiles.categorical import CategoryCounts
@@ -96,9 +97,9 @@ def _top(labels: pa.Array, counts: np.ndarray[Any, Any], rank: np.ndarray[Any, A
 def _categorical_sides(
     pair: ColumnPair, ref: CategoryCounts, cur: CategoryCounts, top: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    labels = pa.array(pair.labels, pa.large_string())
+    labels = pair.label_array
     rank = np.empty(len(labels), np.int64)
-    rank[np.asarray(pc.sort_indices(labels))] = np.arange(len(labels))
+    rank[to_numpy(pc.sort_indices(labels))] = np.arange(len(labels))
     out = []
     for mine, other, side in (
         (pair.ref_counts, pair.cur_counts, ref),

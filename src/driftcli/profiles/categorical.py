@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from driftcli.arrays import from_numpy, raw_values, to_numpy, valid_mask
 from driftcli.profiles.numeric import IntArray
 
 #: Distinct labels a column may hold before it is treated as id-like (counting stops).
@@ -37,7 +38,7 @@ class CategoryCounts:
     @classmethod
     def empty(cls) -> CategoryCounts:
         """No values."""
-        return cls(pa.array([], pa.large_string()), np.empty(0, np.int64))
+        return cls(pa.nulls(0, pa.large_string()), np.empty(0, np.int64))
 
     def as_dict(self) -> dict[str, int]:
         """Label -> count (for small tables and tests)."""
@@ -60,8 +61,43 @@ def as_labels(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 def _grouped(labels: pa.Array, counts: IntArray) -> tuple[pa.Array, IntArray]:
     """Sum counts per label (hashing in Arrow, summing in numpy); labels in first-seen order."""
     enc = pc.dictionary_encode(labels)
-    summed = np.bincount(enc.indices.to_numpy(), weights=counts, minlength=len(enc.dictionary))
+    summed = np.bincount(to_numpy(enc.indices), weights=counts, minlength=len(enc.dictionary))
     return enc.dictionary, summed.astype(np.int64)
+
+
+def _bool_labels() -> pa.Array:
+    """``["true", "false"]`` as large_string, built from buffers (no pandas bridge)."""
+    offsets = pa.py_buffer(np.array([0, 4, 9], dtype=np.int64).tobytes())
+    return pa.Array.from_buffers(pa.large_string(), 2, [None, offsets, pa.py_buffer(b"truefalse")])
+
+
+def _counted(arr: pa.Array) -> tuple[pa.Array, IntArray, int] | None:
+    """Labels, counts and missing count of a boolean or dictionary batch, counted on its
+    bits or codes rather than by hashing decoded strings; None for other types."""
+    t = arr.type
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    valid = valid_mask(arr)
+    if pa.types.is_boolean(t):
+        bits = raw_values(arr)
+        n_valid = len(arr) - arr.null_count
+        n_true = int(np.count_nonzero(bits if valid is None else bits & valid))
+        counts = np.array([n_true, n_valid - n_true], dtype=np.int64)
+        return _bool_labels(), counts, arr.null_count
+    if pa.types.is_dictionary(t) and not pa.types.is_floating(t.value_type):
+        codes = raw_values(arr.indices)
+        if valid is not None:
+            codes = codes[valid]
+        counts = np.bincount(codes, minlength=len(arr.dictionary)).astype(np.int64)
+        labels = as_labels(arr.dictionary)
+        missing = arr.null_count
+        if labels.null_count:  # a null in the dictionary itself
+            label_valid = valid_mask(labels)
+            assert label_valid is not None
+            missing += int(counts[~label_valid].sum())
+            labels, counts = labels.filter(from_numpy(label_valid)), counts[label_valid]
+        return labels, counts, missing
+    return None
 
 
 @dataclass
@@ -78,17 +114,32 @@ class CategoryBuilder:
 
     def add(self, arr: pa.Array) -> None:
         """Count one batch of a categorical column."""
-        labels = as_labels(arr)
-        self.missing += labels.null_count
-        if self.overflow:
-            return
-        vc = pc.value_counts(labels)
-        values, counts = vc.field("values"), vc.field("counts")
-        if values.null_count:
-            keep = pc.is_valid(values)
-            values, counts = values.filter(keep), counts.filter(keep)
+        counted = _counted(arr)
+        if counted is not None:
+            values, counts, missing = counted
+            self.missing += missing
+            if self.overflow:
+                return
+            seen = counts > 0
+            if not seen.all():
+                values, counts = values.filter(from_numpy(seen)), counts[seen]
+            if len(values) > 1 and pa.types.is_dictionary(arr.type):  # a dictionary may repeat
+                values, counts = _grouped(values, counts)
+        else:
+            # strings are counted as they come; only the distinct labels are converted
+            labels = arr if pa.types.is_string(arr.type) else as_labels(arr)
+            self.missing += labels.null_count
+            if self.overflow:
+                return
+            vc = pc.value_counts(labels)
+            values, counts_arr = vc.field("values"), vc.field("counts")
+            if values.null_count:
+                keep = pc.is_valid(values)
+                values, counts_arr = values.filter(keep), counts_arr.filter(keep)
+            values = as_labels(values)
+            counts = to_numpy(counts_arr).astype(np.int64)
         self._labels.append(values)
-        self._counts.append(counts.to_numpy().astype(np.int64))
+        self._counts.append(counts)
         self._pending += len(values)
         if self._pending > max(2 * self._distinct, 262_144):
             self._consolidate()
@@ -128,7 +179,7 @@ class CategoryBuilder:
         """The counts of everything added."""
         if self.overflow:
             return CategoryCounts(
-                pa.array([], pa.large_string()), np.empty(0, np.int64), self.missing, True
+                pa.nulls(0, pa.large_string()), np.empty(0, np.int64), self.missing, True
             )
         self._consolidate()
         if self.overflow or not self._labels:
@@ -142,22 +193,15 @@ class CategoryBuilder:
 
 def align(ref: CategoryCounts, cur: CategoryCounts) -> tuple[pa.Array, IntArray, IntArray]:
     """Labels of both sides with aligned counts, ordered by total count, then label."""
-    n_ref, n_cur = len(ref.labels), len(cur.labels)
+    n_ref = len(ref.labels)
     labels = pa.concat_arrays([ref.labels, cur.labels])
-    zeros_r, zeros_c = np.zeros(n_cur, np.int64), np.zeros(n_ref, np.int64)
-    table = pa.table(
-        {
-            "label": labels,
-            "r": np.concatenate([ref.counts, zeros_r]),
-            "c": np.concatenate([zeros_c, cur.counts]),
-        }
-    )
-    g = table.group_by("label").aggregate([("r", "sum"), ("c", "sum")])
-    total = pc.add(g.column("r_sum"), g.column("c_sum"))
-    g = g.append_column("total", total).filter(pc.greater(total, 0))
-    g = g.sort_by([("total", "descending"), ("label", "ascending")])
-    return (
-        g.column("label").combine_chunks(),
-        g.column("r_sum").to_numpy().astype(np.int64),
-        g.column("c_sum").to_numpy().astype(np.int64),
-    )
+    enc = pc.dictionary_encode(labels)
+    codes, grouped = to_numpy(enc.indices), enc.dictionary
+    r = np.bincount(codes[:n_ref], weights=ref.counts, minlength=len(grouped)).astype(np.int64)
+    c = np.bincount(codes[n_ref:], weights=cur.counts, minlength=len(grouped)).astype(np.int64)
+    total = r + c
+    rank = np.empty(len(grouped), np.int64)
+    rank[to_numpy(pc.sort_indices(grouped))] = np.arange(len(grouped))
+    order = np.lexsort((rank, -total))
+    order = order[total[order] > 0]
+    return grouped.take(from_numpy(order)), r[order].astype(np.int64), c[order].astype(np.int64)

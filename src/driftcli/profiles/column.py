@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from driftcli.arrays import from_numpy, to_numpy
 from driftcli.errors import UsageError
 from driftcli.profiles.categorical import CategoryBuilder, CategoryCounts
 from driftcli.profiles.numeric import (
@@ -64,10 +65,9 @@ def as_float64(arr: pa.Array | pa.ChunkedArray) -> FloatArray:
     elif pa.types.is_boolean(t):
         arr = pc.cast(arr, pa.int8())
     exact = family(t) == "string"  # text must be numbers; big integers may round
-    out = pc.cast(arr, pa.float64(), safe=exact)
-    if isinstance(out, pa.ChunkedArray):
-        out = out.combine_chunks()
-    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=np.float64)
+    if not pa.types.is_float64(arr.type):
+        arr = pc.cast(arr, pa.float64(), safe=exact)
+    return to_numpy(arr, null=np.nan)
 
 
 @dataclass
@@ -138,7 +138,7 @@ class ColumnProfile:
         if self.categories is not None:
             return self.categories
         if self.numeric is None:
-            return CategoryCounts(pa.array([], pa.large_string()), np.empty(0, np.int64), self.rows)
+            return CategoryCounts(pa.nulls(0, pa.large_string()), np.empty(0, np.int64), self.rows)
         num = self.numeric
         if self.family == "string":  # text profiled as numbers (--numerical at profile time)
             raise UsageError(
@@ -158,7 +158,7 @@ def _labels_of(values: FloatArray, t: pa.DataType) -> pa.Array:
     """Category labels of numbers, formatted as the column's own type prints them."""
     if pa.types.is_dictionary(t):
         t = t.value_type
-    arr = pa.array(values, pa.float64())
+    arr = from_numpy(np.asarray(values, dtype=np.float64))
     try:
         if pa.types.is_integer(t) or family(t) == "datetime":
             ints = pc.cast(arr, pa.int64(), safe=False)

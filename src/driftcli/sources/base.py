@@ -46,17 +46,43 @@ class Source(ABC):
     def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
         """Batches of exactly ``columns`` (validated, in that order), at most ``batch_rows``."""
 
+    def _dictionary_batches(
+        self, columns: list[str], batch_rows: int, dictionary: list[str]
+    ) -> Iterator[pa.RecordBatch]:
+        """:meth:`_batches` with the ``dictionary`` text columns as dictionary arrays where
+        the format stores them so (Parquet): no decoding of every string. Others decode."""
+        return self._batches(columns, batch_rows)
+
     def batches(
-        self, columns: Sequence[str] | None = None, batch_rows: int = DEFAULT_BATCH_ROWS
+        self,
+        columns: Sequence[str] | None = None,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        *,
+        dictionary: Sequence[str] = (),
     ) -> Iterator[pa.RecordBatch]:
         """Stream the requested columns (None = all, in schema order) from the start.
 
         Each call re-reads the input; batches hold at most ``batch_rows`` rows and have the
-        schema ``self.schema()`` restricted to ``columns`` in the order given.
+        schema ``self.schema()`` restricted to ``columns`` in the order given, except that
+        text columns named in ``dictionary`` may come as dictionary arrays of that text type.
         """
         if batch_rows < 1:
             raise UsageError(f"batch_rows must be >= 1, got {batch_rows}")
-        return self._batches(self.columns(columns), batch_rows)
+        names = self.columns(columns)
+        schema = self.schema()
+        text = [c for c in dictionary if c in names and is_text(schema.field(c).type)]
+        if text:
+            return self._dictionary_batches(names, batch_rows, text)
+        return self._batches(names, batch_rows)
+
+    def dictionary_schema(self, columns: list[str], dictionary: list[str]) -> pa.Schema:
+        """The projected schema with the ``dictionary`` columns dictionary-encoded."""
+        fields = []
+        for f in self.projected_schema(columns):
+            if f.name in dictionary:
+                f = pa.field(f.name, pa.dictionary(pa.int32(), f.type), f.nullable)
+            fields.append(f)
+        return pa.schema(fields)
 
     def columns(self, columns: Sequence[str] | None = None) -> list[str]:
         """``columns`` checked against the schema (None = every column)."""
@@ -132,6 +158,11 @@ def normalized_type(t: pa.DataType) -> pa.DataType:
     if pa.types.is_dictionary(t) and _is_text_like(t.value_type):
         return pa.dictionary(t.index_type, pa.string(), t.ordered)
     return t
+
+
+def is_text(t: pa.DataType) -> bool:
+    """Plain (not dictionary) string types."""
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
 
 
 def normalized_schema(schema: pa.Schema) -> pa.Schema:

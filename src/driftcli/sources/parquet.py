@@ -60,9 +60,19 @@ class ParquetFileSource(Source):
         return self._rows
 
     def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
-        target = self.projected_schema(columns)
+        return self._read(columns, batch_rows, [])
+
+    def _dictionary_batches(
+        self, columns: list[str], batch_rows: int, dictionary: list[str]
+    ) -> Iterator[pa.RecordBatch]:
+        return self._read(columns, batch_rows, dictionary)
+
+    def _read(
+        self, columns: list[str], batch_rows: int, dictionary: list[str]
+    ) -> Iterator[pa.RecordBatch]:
+        target = self.dictionary_schema(columns, dictionary)
         try:
-            with pq.ParquetFile(self._file) as pf:
+            with pq.ParquetFile(self._file, read_dictionary=dictionary or None) as pf:
                 # one row group at a time: iter_batches over all of them at once holds
                 # the whole file in memory (measured: 82 MiB peak for a 61 MiB file)
                 for group in range(pf.metadata.num_row_groups):
@@ -212,11 +222,38 @@ class ParquetDirSource(Source):
         return self._rows
 
     def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
-        target = self.projected_schema(columns)
+        return self._read(columns, batch_rows, [])
+
+    def _dictionary_batches(
+        self, columns: list[str], batch_rows: int, dictionary: list[str]
+    ) -> Iterator[pa.RecordBatch]:
+        return self._read(columns, batch_rows, dictionary)
+
+    def _read(
+        self, columns: list[str], batch_rows: int, dictionary: list[str]
+    ) -> Iterator[pa.RecordBatch]:
+        import pyarrow.dataset as ds
+
+        target = self.dictionary_schema(columns, dictionary)
+        dataset, scan_schema = self._dataset, self._scan_schema
+        if dictionary:  # the same parts, with these text columns read undecoded
+            fmt = ds.ParquetFileFormat(
+                read_options=ds.ParquetReadOptions(dictionary_columns=dictionary)
+            )
+            try:
+                dataset = ds.dataset(
+                    [str(p) for p in self._parts],
+                    format=fmt,
+                    partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
+                    partition_base_dir=str(self._root),
+                )
+            except (pa.ArrowException, OSError) as err:
+                raise _cannot(self._root, err) from err
+            scan_schema = dataset.schema
         try:
-            for fragment in self._dataset.get_fragments():
+            for fragment in dataset.get_fragments():
                 for batch in fragment.to_batches(
-                    schema=self._scan_schema,
+                    schema=scan_schema,
                     columns=columns,
                     batch_size=batch_rows,
                     batch_readahead=READAHEAD,

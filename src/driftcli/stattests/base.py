@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from driftcli.profiles.categorical import CategoryCounts, align
 from driftcli.profiles.numeric import Moments, NumericSummary, Points, exact_moments
@@ -313,15 +314,20 @@ class ColumnPair:
 
     # -- categorical views --------------------------------------------------------------
     @cached_property
-    def _aligned(self) -> tuple[list[str], IntArray, IntArray]:
+    def _aligned(self) -> tuple[pa.Array, IntArray, IntArray]:
         assert self._ref_categories is not None and self._cur_categories is not None
-        labels, rc, cc = align(self._ref_categories, self._cur_categories)
-        return labels.to_pylist(), rc, cc
+        return align(self._ref_categories, self._cur_categories)
 
     @property
+    def label_array(self) -> pa.Array:
+        """:attr:`labels` as an Arrow large_string array."""
+        return self._aligned[0]
+
+    @cached_property
     def labels(self) -> list[str]:
         """Category labels, the union of both sides (categorical columns)."""
-        return self._aligned[0]
+        out: list[str] = self._aligned[0].to_pylist()
+        return out
 
     @property
     def ref_counts(self) -> IntArray:
