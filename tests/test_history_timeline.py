@@ -220,3 +220,17 @@ def test_a_timeline_history_in_postgresql_skips_recorded_periods(cli, tmp_path):
     assert (runs[-1].window or {})["start"] == "2026-03-23T00:00:00Z"
     shown = cli("history", POSTGRES, "--monitor", "weekly-pg", "--last", "1")
     assert "2026-03-23..2026-03-30" in shown.out
+
+
+def test_the_readme_timeline_history_output_is_what_the_commands_print(cli, tmp_path, monkeypatch):
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    readme = (root / "README.md").read_text()
+    block = readme.split("**A timeline into the history.**", 1)[1].split("```console\n", 1)[1]
+    block = block.split("```", 1)[0].replace("\\\n    ", "")
+    lines = block.rstrip("\n").splitlines()
+    db = str(tmp_path / "weekly.sqlite")
+    timeline, history = (ln.removeprefix("$ driftcli ").split() for ln in lines[:2])
+    assert cli(*[db if w == "/tmp/weekly.sqlite" else w for w in timeline]).code == 1
+    run = cli(*[db if w == "/tmp/weekly.sqlite" else w for w in history])
+    assert run.code == 0 and run.out.rstrip("\n").splitlines() == lines[2:]
