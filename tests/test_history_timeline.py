@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -88,6 +90,18 @@ def test_a_rerun_records_no_period_twice_and_a_later_one_only_the_new_periods(cl
     other = cli("timeline", *WEEKLY, "--history", db, "--threshold", "0.3", "-q")
     assert other.code in (0, 1) and other.err == ""
     assert len(runs_of(db)) == 26
+
+
+def test_two_timelines_at_once_record_each_period_once(tmp_path):
+    db = tmp_path / "h.sqlite"
+    cmd = [sys.executable, "-m", "driftcli", "timeline", *WEEKLY, "--history", str(db), "-q"]
+    procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 1, err
+    runs = runs_of(db)
+    assert len(runs) == 13
+    assert len({(r.window or {})["start"] for r in runs}) == 13
 
 
 def test_a_timeline_that_cannot_run_is_recorded_as_a_failure(cli, tmp_path):
