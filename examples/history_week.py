@@ -1,72 +1,88 @@
-"""Write examples/history_week.sqlite: a week of nightly churn checks, as cron would record.
+"""Write examples/history_week.sqlite: a week of nightly checks of the example prediction
+log (``examples/predictions.db``), recorded by ``driftcli compare --history`` as cron would.
 
-Each night compares that day's predictions log with ``churn_reference.parquet``; the days
-are simulated from the shipped examples (a growing share of ``churn_current.parquet`` mixed
-into fresh reference rows), so drift creeps in from mid-week. On the sixth night the first
-attempt finds no file (exit 2) and the re-run an hour later succeeds. Equivalent crontab::
+Every night at 06:00 UTC, from 2026-03-25 to 2026-03-31, cron runs::
 
-    0 6 * * * driftcli compare ref.parquet today.parquet --target churned \
-        --prediction predicted_churn --history history.sqlite --monitor churn
+    driftcli compare sqlite:///examples/predictions.db --table predictions \\
+        --time-column ts --current-window 7d --reference-window 30d --as-of <that date> \\
+        --fail-on persisted --persist 3 --history history_week.sqlite --monitor predictions -q
 
-Run: ``python examples/history_week.py``.
+so each night compares the seven days up to that midnight with the 30 days before them. The
+log's ``income`` and ``channel`` shift from 2026-03-25 00:00 UTC, so each night's window holds
+one more drifted day: the drift creeps in over the week. On 2026-03-30 the first attempt
+finds no log (exit 2: recorded as an error) and the re-run at 07:10 checks the same windows,
+because ``--as-of`` pins them.
+
+The commands are run for real, through driftcli's command line, in a scratch folder holding
+a copy of the log (so the failed night really misses the file and the inputs are recorded
+as ``sqlite:///examples/predictions.db``); only each run's recorded time is then set to the
+night it stands for. Run: ``python examples/history_week.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import shutil
+import sqlite3
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
-
-from driftcli import compare
-from driftcli.history import open_history
+from driftcli.cli import main as driftcli
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "history_week.sqlite"
-#: Share of rows from the drifted current sample on each of the seven days.
-MIX = [0.0, 0.0, 0.1, 0.3, 0.6, 0.9, 1.0]
-ROWS = 800
+NIGHTS = [f"2026-03-{day}" for day in range(25, 32)]
+#: The night whose first attempt finds no log, and when it is re-run.
+FAILED, RERUN = "2026-03-30", "07:10"
 
 
-def day_frame(ref: pd.DataFrame, cur: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
-    """One day's log: ``share`` of it from ``cur``, the rest from ``ref``."""
-    k = round(ROWS * share)
-    parts = [ref.sample(ROWS - k, random_state=seed), cur.sample(k, random_state=seed)]
-    return pd.concat(parts, ignore_index=True)
+def check(as_of: str, started: str) -> int:
+    """One nightly run; returns its exit code, its record stamped ``started`` (UTC)."""
+    args = [
+        "compare", "sqlite:///examples/predictions.db", "--table", "predictions",
+        "--time-column", "ts", "--current-window", "7d", "--reference-window", "30d",
+        "--as-of", as_of, "--fail-on", "persisted", "--persist", "3",
+        "--history", str(OUT), "--monitor", "predictions", "-q",
+    ]  # fmt: skip
+    code = 0
+    with contextlib.redirect_stderr(io.StringIO()):
+        try:
+            driftcli(args)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    with contextlib.closing(sqlite3.connect(OUT)) as db, db:
+        db.execute(
+            "UPDATE runs SET started_at = ? WHERE id = (SELECT MAX(id) FROM runs)",
+            [f"{started}:00Z"],
+        )
+    return code
 
 
 def main() -> None:
-    ref = pd.read_parquet(HERE / "churn_reference.parquet")
-    cur = pd.read_parquet(HERE / "churn_current.parquet")
     OUT.unlink(missing_ok=True)
-    hist = open_history(str(OUT))
-    work = tempfile.TemporaryDirectory()
-    os.chdir(work.name)  # inputs are recorded as given: data/... as in the crontab
-    Path("data").mkdir()
-    ref.to_parquet("data/reference.parquet", index=False)
-    options = {"target": "churned", "prediction": "predicted_churn"}
-    for day, share in enumerate(MIX):
-        stamp = f"2026-11-{23 + day:02d}T06:00:00Z"
-        if day == 5:
-            hist.record_error(
-                "current file not found: data/2026-11-28.parquet",
-                monitor="churn",
-                reference="data/reference.parquet",
-                current="data/2026-11-28.parquet",
-            )
-            hist.conn.execute("UPDATE runs SET started_at = ? WHERE id = ?", [stamp, day + 1])
-            stamp = f"2026-11-{23 + day:02d}T07:10:00Z"
-        today = f"data/2026-11-{23 + day:02d}.parquet"
-        day_frame(ref, cur, share, seed=day).to_parquet(today, index=False)
-        result = compare("data/reference.parquet", today, **options)
-        hist.record(replace(result, generated_at=stamp), monitor="churn")
-    hist.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    hist.close()
-    os.chdir(HERE)
-    work.cleanup()
-    print(f"wrote {OUT}")
+    here = Path.cwd()
+    with tempfile.TemporaryDirectory() as work:
+        os.chdir(work)
+        try:
+            Path("examples").mkdir()
+            log = Path("examples/predictions.db")
+            shutil.copy(HERE / "predictions.db", log)
+            for night in NIGHTS:
+                if night == FAILED:
+                    log.rename("away.db")  # the nightly copy of the log has not arrived
+                    print(night, "06:00", check(night, f"{night}T06:00"))
+                    Path("away.db").rename(log)
+                    print(night, RERUN, check(night, f"{night}T{RERUN}"))
+                else:
+                    print(night, "06:00", check(night, f"{night}T06:00"))
+        finally:
+            os.chdir(here)
+    with contextlib.closing(sqlite3.connect(OUT)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("VACUUM")
+    print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":

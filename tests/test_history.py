@@ -403,9 +403,10 @@ def test_the_readme_history_output_is_what_the_command_prints(cli, monkeypatch):
     monkeypatch.chdir(root)
     readme = (root / "README.md").read_text()
     block = readme.split("$ driftcli history examples/history_week.sqlite", 1)[1]
-    shown = block.split("\n", 1)[1].split("```", 1)[0].rstrip("\n").splitlines()
+    command, rest = block.split("\n", 1)
+    shown = rest.split("```", 1)[0].rstrip("\n").splitlines()
     before = (root / "examples" / "history_week.sqlite").read_bytes()
-    run = cli("history", "examples/history_week.sqlite", "--monitor", "churn", "--column", "income")
+    run = cli("history", "examples/history_week.sqlite", *command.split())
     assert run.code == 0
     assert run.out.rstrip("\n").splitlines() == shown
     assert (root / "examples" / "history_week.sqlite").read_bytes() == before

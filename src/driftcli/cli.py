@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 import traceback
 import warnings
@@ -574,16 +575,7 @@ def compare(
     out = run.outputs
     _run_state["annotations"] = out.annotations
     inputs = [i for i in (reference, current) if i is not None]
-    history_file = [("--history", history_db)] if history_db and "://" not in history_db else []
-    try:
-        targets.check(
-            [*output_targets(out), *history_file],
-            [*inputs, *([run.path] if run.path else [])],
-        )
-    except OutputError as err:
-        if str(err).startswith("--history "):  # the history itself is the problem:
-            _history_state["broken"] = "yes"  # do not record the failure into it
-        raise
+    _check_targets(output_targets(out), [*inputs, *([run.path] if run.path else [])], history_db)
     with _prometheus_on_error(out), history_opts.opened(history_db, _history_state) as hist:
         if out.prometheus:  # a run killed from here on cannot leave an old exit 0 looking fresh
             labels = prometheus_view.parse_labels(out.prometheus_labels)
@@ -617,6 +609,22 @@ def compare(
         stream = sys.stderr if out.json == "-" else sys.stdout
         console_view.render(result, stream, show_all=out.show_all)
     return code
+
+
+def _check_targets(
+    outputs: list[tuple[str, str | None]],
+    inputs: list[str | os.PathLike[str]],
+    history_db: str | None,
+) -> None:
+    """:func:`targets.check` of the outputs and the ``--history`` file against the inputs;
+    when the history itself is the problem, the failure is not recorded into it."""
+    history_file = [("--history", history_db)] if history_db and "://" not in history_db else []
+    try:
+        targets.check([*outputs, *history_file], inputs)
+    except OutputError as err:
+        if str(err).startswith("--history "):
+            _history_state["broken"] = "yes"
+        raise
 
 
 #: The one line for a run that ran out of memory.
@@ -979,6 +987,26 @@ def timeline_command(
     config_path: Annotated[
         str | None, typer.Option("--config", help="Config file (as for compare).")
     ] = None,
+    history_db: Annotated[
+        str | None,
+        typer.Option(
+            "--history",
+            help="Record one run per complete period (periods already recorded are "
+            "skipped): a SQLite file or a postgresql:// URL.",
+        ),
+    ] = None,
+    monitor: Annotated[
+        str | None,
+        typer.Option("--monitor", help="Name of this check in the history. [default: default]"),
+    ] = None,
+    persist: Annotated[
+        int | None,
+        typer.Option(
+            "--persist",
+            help="With --fail-on persisted: consecutive drifted periods or runs that breach. "
+            "[default: 3]",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> int:
@@ -986,8 +1014,9 @@ def timeline_command(
     code follows the latest complete period."""
     import json as json_module
 
+    from driftcli.history.gating import DEFAULT_PERSIST
     from driftcli.render import timeline as timeline_view
-    from driftcli.timeline import run_timeline
+    from driftcli.timeline import build_timeline
 
     options = collect_options(
         columns=columns,
@@ -997,7 +1026,17 @@ def timeline_command(
         fail_on=fail_on,
         min_rows=min_rows,
     )
+    if history_db:  # from here on, a timeline that cannot run is recorded (see main)
+        _history_state.update(
+            target=history_db,
+            monitor=monitor or DEFAULT_MONITOR,
+            reference=reference,
+            current=source,
+            command="timeline",
+        )
     run = config_file.resolve(options, config_path)
+    fail = run.settings.fail_on
+    history_opts.check(history_db, monitor, persist, fail, "breach")
     selection = Selection(
         table=table,
         query=query,
@@ -1006,8 +1045,25 @@ def timeline_command(
         as_of=as_of,
     )
     outs = [("--json", json_path), ("--html", html_path)]
-    targets.check(outs, [source, *([reference] if reference else [])])
-    data = run_timeline(source, run.settings, selection, every=every, reference=reference)
+    _check_targets(outs, [source, *([reference] if reference else [])], history_db)
+    with history_opts.opened(history_db, _history_state) as hist:
+        timeline = build_timeline(
+            source,
+            run.settings,
+            selection,
+            every=every,
+            reference=reference,
+            keep_results=hist is not None,
+        )
+        code = int(timeline.data["verdict"]["exit_code"])
+        if hist is not None:
+            from driftcli.history import periods
+
+            wanted = (persist or DEFAULT_PERSIST) if "persisted" in fail else None
+            name = monitor or DEFAULT_MONITOR
+            code = periods.record(timeline, hist, name, wanted, quiet=quiet)
+            _history_state["recorded"] = "yes"
+    data = timeline.data
     files: list[tuple[str, str]] = []
     dumped = json_module.dumps(data, indent=2, allow_nan=False) + "\n"
     if json_path and json_path != "-":
@@ -1019,7 +1075,7 @@ def timeline_command(
         sys.stdout.write(dumped)
     if not quiet:
         timeline_view.render(data, sys.stderr if json_path == "-" else sys.stdout)
-    return int(data["verdict"]["exit_code"])
+    return code
 
 
 @app.command("history", cls=Command)

@@ -12,7 +12,7 @@ that of the latest complete, checked period against the reference.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -121,6 +121,15 @@ def _comparison(result: Result) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Timeline:
+    """A timeline: its JSON object, and (when kept) each checked period's comparison
+    against the reference as a full :class:`Result`, by period index (for ``--history``)."""
+
+    data: dict[str, Any]
+    results: dict[int, Result] = field(default_factory=dict)
+
+
 def run_timeline(
     data: Any,
     settings: Settings,
@@ -130,6 +139,20 @@ def run_timeline(
     reference: Any = None,
 ) -> dict[str, Any]:
     """The timeline of ``data`` as the JSON object ``driftcli timeline --json`` writes."""
+    return build_timeline(data, settings, selection, every=every, reference=reference).data
+
+
+def build_timeline(
+    data: Any,
+    settings: Settings,
+    selection: Selection,
+    *,
+    every: str,
+    reference: Any = None,
+    keep_results: bool = False,
+) -> Timeline:
+    """The timeline of ``data``; with ``keep_results`` also every checked period's
+    :class:`Result` against the reference, its sides carrying their windows."""
     selection.check()
     column = selection.time_column
     if not column:
@@ -197,6 +220,7 @@ def run_timeline(
         }
 
     periods: list[dict[str, Any]] = []
+    results: dict[int, Result] = {}
     prev: Profile | None = None
     min_rows = settings.min_rows
     for i, prof in enumerate(profiles):
@@ -220,6 +244,9 @@ def run_timeline(
             entry["checked"] = True
             r = compare_profiles(ref, prof, settings, evaluate_model=_evaluate_model)
             entry["vs_reference"] = _comparison(r)
+            if keep_results:
+                ref_spec = selection.reference_window or str(ref_info["kind"])
+                results[i] = _with_windows(r, ref_info, ref_spec, entry, column, every, as_of)
             if prev is not None and prev.rows >= min_rows:
                 p = compare_profiles(prev, prof, settings, evaluate_model=_evaluate_model)
                 entry["vs_previous"] = _comparison(p)
@@ -230,21 +257,11 @@ def run_timeline(
         periods.append(entry)
         prev = prof
 
-    gated = [p for p in periods if p["complete"] and p["checked"]]
-    if not gated:
+    if not any(p["complete"] and p["checked"] for p in periods):
         raise InputError(
             f"{base.where}: no complete period with at least min_rows = {min_rows} rows; "
             "nothing could be checked"
         )
-    last = gated[-1]
-    verdict = {
-        "passed": last["vs_reference"]["exit_code"] == 0,
-        "exit_code": last["vs_reference"]["exit_code"],
-        "period": {"start": last["start"], "end": last["end"]},
-        "reasons": [
-            f"period {last['start']}..{last['end']}: {r}" for r in last["vs_reference"]["reasons"]
-        ],
-    }
     out = {
         "schema_version": TIMELINE_SCHEMA_VERSION,
         "kind": "timeline",
@@ -262,9 +279,67 @@ def run_timeline(
         "reference": ref_info,
         "columns": names,
         "periods": periods,
-        "verdict": verdict,
+        "verdict": latest_verdict(periods),
     }
-    return dict(jsonable(out))
+    return Timeline(dict(jsonable(out)), results)
+
+
+def latest_verdict(periods: list[dict[str, Any]]) -> dict[str, Any]:
+    """The timeline's verdict: that of the latest complete, checked period."""
+    last = [p for p in periods if p["complete"] and p["checked"]][-1]
+    return {
+        "passed": last["vs_reference"]["exit_code"] == 0,
+        "exit_code": last["vs_reference"]["exit_code"],
+        "period": {"start": last["start"], "end": last["end"]},
+        "reasons": [
+            f"period {last['start']}..{last['end']}: {r}" for r in last["vs_reference"]["reasons"]
+        ],
+    }
+
+
+def regate(timeline: Timeline, gated: dict[int, Result]) -> None:
+    """Replace periods' comparisons with re-decided results (``--fail-on persisted``) and
+    recompute the verdict from them."""
+    periods = timeline.data["periods"]
+    for i, result in gated.items():
+        timeline.results[i] = result
+        periods[i]["vs_reference"] = jsonable(_comparison(result))
+    timeline.data["verdict"] = jsonable(latest_verdict(periods))
+
+
+def _with_windows(
+    result: Result,
+    ref_info: dict[str, Any],
+    ref_spec: str,
+    period: dict[str, Any],
+    column: str,
+    every: str,
+    as_of: datetime,
+) -> Result:
+    """``result`` with the period's window on its current side and the reference's on its
+    reference side (as ``compare`` with windows has), stamped at the period's end: the
+    moment its data was complete, which is when a run checking it would have started."""
+    cur = replace(
+        result.current,
+        window={
+            "time_column": column,
+            "start": period["start"],
+            "end": period["end"],
+            "spec": every,
+            "as_of": iso(as_of),
+            "rows": period["rows"],
+        },
+    )
+    ref_window = ref_info.get("window")
+    ref = replace(
+        result.reference,
+        window=(
+            {"time_column": column, **ref_window, "spec": ref_spec, "rows": ref_info["rows"]}
+            if ref_window
+            else None
+        ),
+    )
+    return replace(result, reference=ref, current=cur, generated_at=period["end"])
 
 
 def _period_profiles(

@@ -63,13 +63,20 @@ def streaks(result: Result, earlier: list[Run]) -> dict[str, int]:
 
 
 def apply_persistence(result: Result, hist: History, monitor: str, n: int) -> Result:
-    """``result`` with its verdict re-decided for ``persisted``.
+    """``result`` with its verdict re-decided for ``persisted`` against the monitor's last
+    runs in ``hist`` (see :func:`gate_persisted`)."""
+    return gate_persisted(result, _earlier(hist, monitor, n - 1), n)
+
+
+def gate_persisted(result: Result, earlier: list[Run], n: int) -> Result:
+    """``result`` with its verdict re-decided for ``persisted``, given the runs before it
+    that ran (oldest first; only the last ``n - 1`` count).
 
     ``persisted`` is one more condition of ``--fail-on``: the run breaches when any listed
     condition breaches (``schema`` at once, ``persisted`` only after ``n`` drifted runs).
     While drift has not persisted, the verdict's reasons say how far each streak is.
     """
-    earlier = _earlier(hist, monitor, n - 1)
+    earlier = [r for r in earlier if r.ran][-(n - 1) :] if n > 1 else []
     breaches = persisted(result, earlier, n)
     verdict = result.verdict
     if breaches:
@@ -78,7 +85,7 @@ def apply_persistence(result: Result, hist: History, monitor: str, n: int) -> Re
         else:
             verdict = replace(verdict, reasons=[*verdict.reasons, *breaches])
     else:
-        runs = streaks(result, _earlier(hist, monitor, n - 1))
+        runs = streaks(result, earlier)
         if runs:
             shown = ", ".join(f"{name!r} {k}/{n}" for name, k in list(runs.items())[:5])
             note = f"persisted: drift not yet in {n} consecutive runs ({shown})"

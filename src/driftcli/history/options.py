@@ -25,7 +25,14 @@ from driftcli.history.gating import (
     previous_verdict,
     verdict_changed,
 )
-from driftcli.history.store import DEFAULT_MONITOR, History, HistoryError, Run, open_history
+from driftcli.history.store import (
+    DEFAULT_MONITOR,
+    History,
+    HistoryError,
+    Run,
+    open_history,
+    run_of,
+)
 from driftcli.history.view import column_trend, trend_chart
 from driftcli.result import Result
 
@@ -135,20 +142,7 @@ class Past:
         """Per column, its sparkline (earlier runs and this one), for the HTML report."""
         if self.hist is None:
             return None
-        now = Run(
-            id=0, monitor=self.monitor, started_at=result.generated_at, command="compare",
-            reference=None, current=None, verdict="", exit_code=0, error=None, reasons=[],
-            dataset_drift=None, drifted_columns=None, total_columns=None, drifted_share=None,
-            drift_share_threshold=None, settings_digest=None,
-            columns={
-                c.name: {
-                    "test": c.test, "output": c.output, "statistic": c.statistic,
-                    "p_value": c.p_value if c.p_value_adjusted is None else c.p_value_adjusted,
-                    "threshold": c.threshold, "drift": c.drift, "severity": c.severity,
-                }
-                for c in result.columns
-            },
-        )  # fmt: skip
+        now = run_of(result, monitor=self.monitor, command="compare")
         runs = [*self.earlier[-(SPARK_RUNS - 1) :], now]
         return {
             c.name: trend_chart("", c.name, column_trend(runs, c.name), small=True)
@@ -171,6 +165,7 @@ def record_failure(state: MutableMapping[str, str | None], message: str) -> None
                 monitor=state.get("monitor") or DEFAULT_MONITOR,
                 reference=state.get("reference"),
                 current=state.get("current"),
+                command=state.get("command") or "compare",
                 version=__version__,
             )
         finally:

@@ -121,11 +121,52 @@ class Run:
     settings_digest: str | None
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    window: dict[str, Any] | None = None
+    """The current side's time window (``start``, ``end``, ...), when the run had one."""
 
     @property
     def ran(self) -> bool:
         """Whether the comparison ran (a verdict exists); False for a run that errored."""
         return self.verdict != "error"
+
+
+def run_of(result: Result, *, monitor: str, command: str, run_id: int = 0) -> Run:
+    """``result`` as a :class:`Run` that is not stored (yet): what the gating and the
+    sparklines read of it."""
+    dd = result.dataset_drift
+    return Run(
+        id=run_id,
+        monitor=monitor,
+        started_at=canonical_time(result.generated_at),
+        command=command,
+        reference=_safe_input(result.reference.path),
+        current=_safe_input(result.current.path),
+        verdict="passed" if result.verdict.passed else "breached",
+        exit_code=result.exit_code,
+        error=None,
+        reasons=list(result.verdict.reasons),
+        dataset_drift=dd.detected,
+        drifted_columns=dd.drifted_columns,
+        total_columns=dd.total_columns,
+        drifted_share=dd.share,
+        drift_share_threshold=dd.threshold,
+        settings_digest=settings_digest(result.settings or {}),
+        columns={
+            c.name: {
+                "kind": c.kind,
+                "test": c.test,
+                "output": c.output,
+                "statistic": c.statistic,
+                "p_value": c.p_value if c.p_value_adjusted is None else c.p_value_adjusted,
+                "threshold": c.threshold,
+                "drift": c.drift,
+                "severity": c.severity,
+                "skipped_reason": c.skipped_reason,
+            }
+            for c in result.columns
+        },
+        window=result.current.window,
+    )
 
 
 #: How run times are stored: UTC to the second, as ``generated_at`` in the JSON result, so
@@ -307,73 +348,59 @@ class History:
         command: str = "compare",
     ) -> int:
         """Append one run of ``result`` (its columns and metrics); returns the run id."""
-        data = result.to_dict()
-        dd = data["dataset_drift"]
-        code = result.exit_code if exit_code is None else exit_code
-        verdict = "passed" if result.verdict.passed else "breached"
-        row = [
-            monitor,
-            canonical_time(data.get("generated_at")),
-            command,
-            _safe_input(result.reference.path),
-            _safe_input(result.current.path),
-            json.dumps(_redacted_info(data["reference"])),
-            json.dumps(_redacted_info(data["current"])),
-            settings_digest(data.get("settings") or {}),
-            verdict,
-            code,
-            json.dumps(data["verdict"].get("reasons") or []),
-            None,
-            int(bool(dd["detected"])),
-            dd["drifted_columns"],
-            dd["total_columns"],
-            dd["share"],
-            dd["threshold"],
-            data.get("driftcli_version"),
-        ]
-        columns = [
-            [
-                c["name"],
-                c.get("kind"),
-                c.get("test"),
-                c.get("output"),
-                c.get("statistic"),
-                c.get("p_value") if c.get("p_value_adjusted") is None else c["p_value_adjusted"],
-                c.get("threshold"),
-                int(bool(c.get("drift"))),
-                c.get("severity"),
-                c.get("skipped_reason"),
-            ]
-            for c in data["columns"]
-        ]
-        metrics = [
-            [
-                m.get("name"),
-                m.get("reference"),
-                m.get("current"),
-                m.get("threshold"),
-                int(bool(m.get("breached"))),
-            ]
-            for m in ((data.get("performance") or {}).get("metrics") or [])
-            if isinstance(m, dict) and m.get("name")
-        ]
+        rows = _result_rows(result, monitor, exit_code, command)
         with self._write() as cur:
-            run_id = self._insert_run(cur, row)
-            for col in columns:
-                self._exec(
-                    cur,
-                    "INSERT INTO columns (run_id, name, kind, test, output, statistic, p_value, "
-                    "threshold, drift, severity, skipped_reason) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, *col],
-                )
-            for met in metrics:
-                self._exec(
-                    cur,
-                    "INSERT INTO metrics (run_id, name, reference, current, threshold, breached) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [run_id, *met],
-                )
+            return self._insert_result(cur, *rows)
+
+    def record_periods(
+        self, items: Sequence[tuple[Result, int]], *, monitor: str, command: str = "timeline"
+    ) -> tuple[list[int], int]:
+        """Append the runs of a timeline's periods (each result with its exit code) in one
+        transaction, leaving out those already recorded: same monitor, command, windows,
+        reference and settings digest (:func:`period_key`). Returns the new run ids and how
+        many were left out.
+
+        The recorded keys are read under the write lock, so two timelines recording the same
+        periods at once still record each period once.
+        """
+        ids: list[int] = []
+        skipped = 0
+        with self._write() as cur:
+            self._exec(
+                cur,
+                "SELECT settings_digest, reference, reference_info, current_info FROM runs "
+                "WHERE monitor = ? AND command = ? AND verdict <> 'error'",
+                [monitor, command],
+            )
+            seen = {_stored_key(tuple(r)) for r in cur.fetchall()}
+            for result, code in items:
+                key = period_key(result)
+                if key in seen:
+                    skipped += 1
+                    continue
+                seen.add(key)
+                ids.append(self._insert_result(cur, *_result_rows(result, monitor, code, command)))
+        return ids, skipped
+
+    def _insert_result(
+        self, cur: Any, row: list[Any], columns: list[list[Any]], metrics: list[list[Any]]
+    ) -> int:
+        run_id = self._insert_run(cur, row)
+        for col in columns:
+            self._exec(
+                cur,
+                "INSERT INTO columns (run_id, name, kind, test, output, statistic, p_value, "
+                "threshold, drift, severity, skipped_reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, *col],
+            )
+        for met in metrics:
+            self._exec(
+                cur,
+                "INSERT INTO metrics (run_id, name, reference, current, threshold, breached) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, *met],
+            )
         return run_id
 
     def record_error(
@@ -421,17 +448,22 @@ class History:
         *,
         last: int | None = None,
         since: str | None = None,
+        until: str | None = None,
         details: bool = True,
     ) -> list[Run]:
-        """Runs of ``monitor``, oldest first: the ``last`` N, at or after ``since``."""
+        """Runs of ``monitor``, oldest first: the ``last`` N, at or after ``since`` and
+        before ``until``."""
         where, params = "monitor = ?", [monitor]
         if since:
             where += " AND started_at >= ?"
             params.append(since)
+        if until:
+            where += " AND started_at < ?"
+            params.append(until)
         statement = (
             "SELECT id, monitor, started_at, command, reference, current, verdict, exit_code, "
             "error, reasons, dataset_drift, drifted_columns, total_columns, drifted_share, "
-            f"drift_share_threshold, settings_digest FROM runs WHERE {where} "
+            f"drift_share_threshold, settings_digest, current_info FROM runs WHERE {where} "
             "ORDER BY started_at DESC, id DESC"
         )
         if last is not None:
@@ -479,6 +511,110 @@ class History:
         return int(self._rows("SELECT COUNT(*) FROM runs")[0][0])
 
 
+def _result_rows(
+    result: Result, monitor: str, exit_code: int | None, command: str
+) -> tuple[list[Any], list[list[Any]], list[list[Any]]]:
+    """The ``runs`` row of ``result`` and its ``columns`` and ``metrics`` rows."""
+    data = result.to_dict()
+    dd = data["dataset_drift"]
+    code = result.exit_code if exit_code is None else exit_code
+    verdict = "passed" if result.verdict.passed else "breached"
+    row = [
+        monitor,
+        canonical_time(data.get("generated_at")),
+        command,
+        _safe_input(result.reference.path),
+        _safe_input(result.current.path),
+        json.dumps(_redacted_info(data["reference"])),
+        json.dumps(_redacted_info(data["current"])),
+        settings_digest(data.get("settings") or {}),
+        verdict,
+        code,
+        json.dumps(data["verdict"].get("reasons") or []),
+        None,
+        int(bool(dd["detected"])),
+        dd["drifted_columns"],
+        dd["total_columns"],
+        dd["share"],
+        dd["threshold"],
+        data.get("driftcli_version"),
+    ]
+    columns = [
+        [
+            c["name"],
+            c.get("kind"),
+            c.get("test"),
+            c.get("output"),
+            c.get("statistic"),
+            c.get("p_value") if c.get("p_value_adjusted") is None else c["p_value_adjusted"],
+            c.get("threshold"),
+            int(bool(c.get("drift"))),
+            c.get("severity"),
+            c.get("skipped_reason"),
+        ]
+        for c in data["columns"]
+    ]
+    metrics = [
+        [
+            m.get("name"),
+            m.get("reference"),
+            m.get("current"),
+            m.get("threshold"),
+            int(bool(m.get("breached"))),
+        ]
+        for m in ((data.get("performance") or {}).get("metrics") or [])
+        if isinstance(m, dict) and m.get("name")
+    ]
+    return row, columns, metrics
+
+
+#: What makes two timeline periods the same check: settings digest, reference input,
+#: reference window (start, end) and current window (start, end).
+PeriodKey = tuple[str | None, str | None, str | None, str | None, str | None, str | None]
+
+
+def _bounds(window: Any) -> tuple[str | None, str | None]:
+    if not isinstance(window, dict):
+        return None, None
+    start, end = window.get("start"), window.get("end")
+    return (
+        canonical_time(start) if isinstance(start, str) else None,
+        canonical_time(end) if isinstance(end, str) else None,
+    )
+
+
+def period_key(result: Result) -> PeriodKey:
+    """The identity of a timeline period's run (see :meth:`History.record_periods`)."""
+    return (
+        settings_digest(result.settings or {}),
+        _safe_input(result.reference.path),
+        *_bounds(result.reference.window),
+        *_bounds(result.current.window),
+    )
+
+
+def _stored_key(row: tuple[Any, ...]) -> PeriodKey:
+    """:func:`period_key` of a stored run (digest, reference, reference and current info)."""
+    ref_info, cur_info = _json_object(row[2]), _json_object(row[3])
+    return (
+        row[0],
+        row[1],
+        *_bounds(ref_info.get("window")),
+        *_bounds(cur_info.get("window")),
+    )
+
+
+def _json_object(text: Any) -> dict[str, Any]:
+    """A stored JSON object; empty when null or not an object."""
+    if not isinstance(text, str):
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _redacted_info(info: dict[str, Any]) -> dict[str, Any]:
     """A side's description with any URL password redacted (windows and all kept)."""
     out = dict(info)
@@ -506,6 +642,7 @@ def _run(row: tuple[Any, ...]) -> Run:
         drifted_share=row[13],
         drift_share_threshold=row[14],
         settings_digest=row[15],
+        window=_json_object(row[16]).get("window") or None,
     )
 
 

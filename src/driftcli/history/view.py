@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from markupsafe import Markup
 
-from driftcli.history.store import Run
+from driftcli.history.store import Run, canonical_time
 from driftcli.render import console as console_view
 from driftcli.text import guard_lines, terminal
 
@@ -39,11 +39,26 @@ def top_drifted(run: Run, limit: int = TOP_DRIFTED) -> list[str]:
     return [n for _, n in sorted(drifted)[:limit]]
 
 
+def window_text(run: Run) -> str:
+    """The run's current window, ``START..END`` (dates alone when both are midnights)."""
+    w = run.window or {}
+    start, end = w.get("start"), w.get("end")
+    if not isinstance(start, str) or not isinstance(end, str):
+        return "-"
+    parts = [canonical_time(start), canonical_time(end)]
+    if all(p.endswith("T00:00:00Z") for p in parts):
+        return "..".join(p[:10] for p in parts)
+    return "..".join(p[:16].replace("T", " ") for p in parts)
+
+
 def run_row(run: Run) -> dict[str, Any]:
     """One run as a plain dict (a row of the table and of the JSON)."""
+    w = run.window or {}
     return {
         "id": run.id,
         "time": run.started_at,
+        "command": run.command,
+        "window": {"start": w.get("start"), "end": w.get("end")} if run.window else None,
         "verdict": run.verdict,
         "exit_code": run.exit_code,
         "dataset_drift": run.dataset_drift,
@@ -153,13 +168,16 @@ def _render_console(
         title=f"monitor {terminal(monitor)}: {len(runs)} runs",
         title_justify="left",
     )
-    for head in ("time (UTC)", "verdict", "exit", "drifted", "top drifted columns"):
+    windows = any(r.window for r in runs)
+    heads = ["time (UTC)", *(["window"] if windows else []), "verdict", "exit", "drifted"]
+    for head in [*heads, "top drifted columns"]:
         table.add_column(head, overflow="fold")
     for run in runs:
         word = run.verdict.upper() if run.verdict == "breached" else run.verdict
         detail = ", ".join(top_drifted(run)) if run.ran else f"error: {run.error or ''}"
         table.add_row(
             run.started_at[:16].replace("T", " "),
+            *([window_text(run)] if windows else []),
             word,
             str(run.exit_code),
             _share(run),
@@ -299,7 +317,8 @@ def render_html(
     return env.get_template("history.html.j2").render(
         monitor=monitor,
         version=version,
-        runs=[run_row(r) for r in reversed(runs)],
+        runs=[{**run_row(r), "window_text": window_text(r)} for r in reversed(runs)],
+        windows=any(r.window for r in runs),
         columns=col_views,
         more_columns=max(len(columns) - MAX_CHARTS, 0),
         metrics=met_views,
