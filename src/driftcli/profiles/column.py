@@ -13,7 +13,6 @@ from driftcli.errors import UsageError
 from driftcli.profiles.categorical import CategoryBuilder, CategoryCounts
 from driftcli.profiles.numeric import (
     EXACT_LIMIT,
-    SUMMARY_POINTS,
     FloatArray,
     Moments,
     NumericBuilder,
@@ -23,6 +22,7 @@ from driftcli.profiles.numeric import (
     compress,
     exact_moments,
     merge_summaries,
+    summary_points,
 )
 
 
@@ -130,7 +130,7 @@ class ColumnProfile:
         expanded_moments = exact_moments(pts)
         exact = pts.values.size <= exact_limit
         if not exact:
-            pts = compress(pts, SUMMARY_POINTS)
+            pts = compress(pts, summary_points(exact_limit))
         return NumericSummary(pts, expanded_moments, cats.missing + nan, inf, exact)
 
     def as_categories(self, role: str) -> CategoryCounts:

@@ -34,8 +34,19 @@ IntArray = npt.NDArray[np.int64]
 
 #: Default number of distinct values a numeric column keeps exactly.
 EXACT_LIMIT = 100_000
-#: Points kept by a compressed summary (>= 10,001 as the profile format promises).
+#: Points kept by a compressed summary at the default exact limit.
 SUMMARY_POINTS = 16_384
+#: Fewest points a summary keeps, however small the exact limit.
+MIN_SUMMARY_POINTS = 2_048
+
+
+def summary_points(exact_limit: int) -> int:
+    """Points a summary keeps: ``SUMMARY_POINTS``, or fewer (never below
+    ``MIN_SUMMARY_POINTS``) when the exact limit is smaller, as it is for wide tables that
+    share one memory budget: a summary never outweighs the exact values it replaces."""
+    return min(SUMMARY_POINTS, max(exact_limit, MIN_SUMMARY_POINTS))
+
+
 #: How many summaries of one level are merged into one of the next.
 FAN_IN = 4
 
@@ -177,7 +188,7 @@ def compress(p: Points, points: int) -> Points:
     if n <= points:
         return p
     if p.total == n:  # every weight 1 (a fresh batch of distinct values): equal-size groups
-        return _compress_units(p, points)
+        return _compress_units(p.values, points, p.rank_error, p.transport_error)
     w = p.weights
     cum = np.cumsum(w)
     total = int(cum[-1])
@@ -202,13 +213,28 @@ def compress(p: Points, points: int) -> Points:
     )
 
 
-def _compress_units(p: Points, points: int) -> Points:
-    """:func:`compress` for points that all weigh 1: the groups are equal runs of ``size``
-    values (the last one shorter), so they are reshaped rather than searched."""
-    n = p.values.size
+def _summarize_sorted(v: FloatArray, points: int) -> Points:
+    """Points of raw sorted values (ties allowed): equal runs of values, each replaced by its
+    median, then equal medians combined. The bound of :func:`compress` holds with ties: the
+    runs are consecutive in sorted order, so at most one straddles any x."""
+    if v.size <= points:
+        return Points(*_dedupe_sorted(v, None))
+    p = _compress_units(v, points)
+    if np.all(p.values[1:] != p.values[:-1]):
+        return p
+    values, weights = _dedupe_sorted(p.values, p.weights)
+    return Points(values, weights, p.rank_error, p.transport_error)
+
+
+def _compress_units(
+    v: FloatArray, points: int, rank: float = 0.0, transport: float = 0.0
+) -> Points:
+    """:func:`compress` for sorted values that all weigh 1 (``rank`` and ``transport`` the
+    errors they already carry): the groups are equal runs of ``size`` values (the last one
+    shorter), so they are reshaped rather than searched."""
+    n = v.size
     size = -(-n // points)
     full = n // size
-    v = p.values
     mid = -(-size // 2) - 1  # first index whose running weight reaches half the group's
     grid = v[: full * size].reshape(full, size)
     medians = [grid[:, mid]]
@@ -225,8 +251,8 @@ def _compress_units(p: Points, points: int) -> Points:
     return Points(
         np.concatenate(medians),
         np.concatenate(weights),
-        p.rank_error + added_rank,
-        p.transport_error + added_transport,
+        rank + added_rank,
+        transport + added_transport,
     )
 
 
@@ -264,7 +290,8 @@ class NumericBuilder:
     """Streams batches of float64 values into a :class:`NumericSummary`."""
 
     exact_limit: int = EXACT_LIMIT
-    points: int = SUMMARY_POINTS
+    points: int = 0
+    """Points of a compressed summary (0: :func:`summary_points` of the exact limit)."""
     moments: Moments = field(default_factory=Moments)
     missing: int = 0
     infinite: int = 0
@@ -272,6 +299,10 @@ class NumericBuilder:
     _pending_size: int = 0
     _exact: Points | None = None
     _levels: list[list[Points]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.points <= 0:
+            self.points = summary_points(self.exact_limit)
 
     def add(self, values: FloatArray) -> None:
         """Add one batch: raw float64 values, NaN standing for missing."""
@@ -285,14 +316,20 @@ class NumericBuilder:
         if finite.size == 0:
             return
         self.moments = self.moments.merge(Moments.of(finite))
-        pts = Points.from_values(finite)
+        v = np.sort(finite)
         if self._levels is None:
-            self._pending.append(pts)
-            self._pending_size += pts.values.size
-            if self._pending_size > max(self.exact_limit, 65_536):
-                self._consolidate()
-        else:
-            self._push(compress(pts, self.points), 0)
+            pts = Points(*_dedupe_sorted(v, None))
+            if pts.values.size > self.exact_limit:  # this batch alone is beyond the limit
+                self._to_levels()
+        if self._levels is not None:
+            # summarized: the sorted batch is compressed as it is (ties need no merging
+            # first: at most one group straddles any x, see _summarize_sorted)
+            self._push(_summarize_sorted(v, self.points), 0)
+            return
+        self._pending.append(pts)
+        self._pending_size += pts.values.size
+        if self._pending_size > max(self.exact_limit, 65_536):
+            self._consolidate()
 
     def add_points(self, pts: Points, moments: Moments, missing: int, infinite: int) -> None:
         """Add an already summarized part (from a merge or a category table)."""
@@ -380,7 +417,7 @@ def exact_moments(points: Points) -> Moments:
 
 
 def merge_summaries(
-    parts: list[NumericSummary], exact_limit: int = EXACT_LIMIT, points: int = SUMMARY_POINTS
+    parts: list[NumericSummary], exact_limit: int = EXACT_LIMIT, points: int = 0
 ) -> NumericSummary:
     """The summary of the union of several sides (exact when the union fits the budget)."""
     moments = Moments()
@@ -393,5 +430,5 @@ def merge_summaries(
     if exact:
         moments = exact_moments(pooled)
     else:
-        pooled = compress(pooled, points)
+        pooled = compress(pooled, points or summary_points(exact_limit))
     return NumericSummary(pooled, moments, missing, infinite, exact=exact)
