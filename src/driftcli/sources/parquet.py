@@ -47,6 +47,8 @@ class ParquetFileSource(Source):
             with pq.ParquetFile(path) as pf:
                 raw = pf.schema_arrow
                 self._rows: int = pf.metadata.num_rows
+                # parsed once: a wide file's footer is read again by every column group
+                self._metadata = pf.metadata
         except (pa.ArrowException, OSError) as err:
             raise _cannot(path, err) from err
         check_names(raw.names, self.path)
@@ -72,7 +74,9 @@ class ParquetFileSource(Source):
     ) -> Iterator[pa.RecordBatch]:
         target = self.dictionary_schema(columns, dictionary)
         try:
-            with pq.ParquetFile(self._file, read_dictionary=dictionary or None) as pf:
+            with pq.ParquetFile(
+                self._file, metadata=self._metadata, read_dictionary=dictionary or None
+            ) as pf:
                 # one row group at a time: iter_batches over all of them at once holds
                 # the whole file in memory (measured: 82 MiB peak for a 61 MiB file)
                 for group in range(pf.metadata.num_row_groups):
