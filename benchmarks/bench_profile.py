@@ -37,7 +37,14 @@ import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_compare import SEED, Run, column_specs, driftcli_command, make_table  # noqa: E402
+from bench_compare import (  # noqa: E402
+    SEED,
+    Run,
+    child_env,
+    column_specs,
+    driftcli_command,
+    make_table,
+)
 
 DATA = HERE / "data"
 ROWS_PER_PART = 1_000_000
@@ -56,7 +63,9 @@ print(rows)
 def run(cmd: list[str]) -> tuple[Run, str]:
     """Run a child, return its wall time, CPU time, peak RSS and stdout."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env()
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     out = proc.stdout.read() if proc.stdout else ""

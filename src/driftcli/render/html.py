@@ -90,13 +90,43 @@ def _environment(folder: str) -> Environment:
     )
 
 
+def asset_cache_dir() -> Path:
+    """Where compressed assets are kept between runs: ``$DRIFTCLI_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/driftcli``, else ``~/.cache/driftcli``."""
+    if os.environ.get("DRIFTCLI_CACHE_DIR"):
+        return Path(os.environ["DRIFTCLI_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "driftcli"
+
+
 @functools.lru_cache(maxsize=1)
 def plotly_js_gzip_b64() -> str:
-    """plotly.js from the installed plotly package, gzip-compressed (mtime 0) and base64."""
+    """plotly.js from the installed plotly package, gzip-compressed (mtime 0) and base64.
+
+    Compressing 4.8 MB costs 0.15 s, so the result is cached on disk per plotly version
+    (written atomically; an unwritable cache only costs the time).
+    """
+    import plotly
+
+    cached = asset_cache_dir() / f"plotly-{plotly.__version__}.min.js.gz.b64"
+    try:
+        text = cached.read_text(encoding="ascii")
+        if text:
+            return text
+    except (OSError, UnicodeDecodeError):
+        pass
     from plotly.offline import get_plotlyjs
 
     raw = get_plotlyjs().encode("utf-8")
-    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+    text = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="ascii")
+        tmp.replace(cached)
+    except OSError:
+        pass
+    return text
 
 
 def script_json(value: Any) -> Markup:
