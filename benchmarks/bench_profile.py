@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     print(line("compare 1M saved profile vs 1M", r_prof, ROWS_PER_PART))
     report["compare_1m_raw"], report["compare_1m_profile"] = vars(r_raw), vars(r_prof)
 
-    for parts in sorted({min(10, args.parts), args.parts}):
+    for parts in sorted({1, min(10, args.parts), args.parts}):
         d = subset(cur, parts)
         rows = parts * ROWS_PER_PART
         floor, _ = run([sys.executable, "-c", FLOOR, str(d)])
