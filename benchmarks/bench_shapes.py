@@ -12,7 +12,8 @@ median of ``--repeat`` child processes (wall, CPU, peak RSS from ``os.wait4``):
 * ``1m``: 1,000,000 rows x 33 columns (bench_compare's generator: 20 numeric, 13
   categorical), ``driftcli compare REF CUR``; ``1m-html`` adds ``--html --json``;
 * ``10m``: the same generator at 10,000,000 rows;
-* ``wide``: 100,000 rows x 5,000 float columns; ``tall-wide``: 3,000,000 rows x 1,000;
+* ``wide``: 100,000 rows x 5,000 float columns; ``tall-wide``: 3,000,000 rows x 1,000
+  floats rounded to two decimals;
 * ``labels``: a 1,000,000-row column with 200,000 distinct labels forced categorical
   (the figure is the time it adds over the same file without that column);
 * ``version``: ``driftcli --version``.
@@ -38,12 +39,15 @@ from bench_compare import SEED, column_specs, driftcli_command, make_table  # no
 from bench_profile import run  # noqa: E402
 
 DATA = HERE / "data" / "shapes"
+# row group by row group, as driftcli reads: iter_batches over a whole file at once buffers
+# all of it (17 GB for the 100k x 5,000 pair) and is slower, which would flatter the ratio
 FLOOR = """
 import sys, pyarrow.parquet as pq
 for path in sys.argv[1:]:
     f = pq.ParquetFile(path)
-    for batch in f.iter_batches(batch_size=131072):
-        pass
+    for group in range(f.metadata.num_row_groups):
+        for batch in f.iter_batches(batch_size=131072, row_groups=[group]):
+            pass
 """
 
 
@@ -70,8 +74,10 @@ def generated(name: str, rows: int, numeric: int, categorical: int) -> tuple[Pat
     return paths[0], paths[1]
 
 
-def floats(name: str, rows: int, columns: int) -> tuple[Path, Path]:
-    """``rows`` x ``columns`` normal floats (current shifted in every tenth column)."""
+def floats(name: str, rows: int, columns: int, decimals: int | None = None) -> tuple[Path, Path]:
+    """``rows`` x ``columns`` normal floats (current shifted in every tenth column), rounded
+    to ``decimals`` places when given (as measured features are; Parquet then stores each
+    column dictionary-encoded, about 1.5 bytes a value instead of 8)."""
     DATA.mkdir(parents=True, exist_ok=True)
     paths = []
     for side, shift in (("reference", 0.0), ("current", 0.3)):
@@ -87,6 +93,8 @@ def floats(name: str, rows: int, columns: int) -> tuple[Path, Path]:
                     cols = [
                         rng.normal(shift if i % 10 == 0 else 0.0, 1.0, n) for i in range(columns)
                     ]
+                    if decimals is not None:
+                        cols = [np.round(c, decimals) for c in cols]
                     writer.write_table(pa.table(cols, schema=schema), row_group_size=step)
             path.with_suffix(".tmp").replace(path)
         paths.append(path)
@@ -158,9 +166,14 @@ def main(argv: list[str] | None = None) -> int:
                     median(compare(ref, cur, *extra), args.repeat),
                     floor,
                 )
-    for shape, rows, cols in (("wide", 100_000, 5_000), ("tall-wide", 3_000_000, 1_000)):
+    # tall-wide as continuous float64 would be 2 x 24 GB of incompressible Parquet: rounded
+    # to two decimals (about 800 distinct values a column) it is 2 x ~4 GB
+    for shape, rows, cols, decimals in (
+        ("wide", 100_000, 5_000, None),
+        ("tall-wide", 3_000_000, 1_000, 2),
+    ):
         if wanted(shape):
-            ref, cur = floats(shape, rows, cols)
+            ref, cur = floats(shape, rows, cols, decimals)
             floor = median([*py, str(ref), str(cur)], args.repeat)
             show(f"{rows:,} x {cols:,} compare", median(compare(ref, cur), args.repeat), floor)
     if wanted("labels"):

@@ -17,6 +17,7 @@ from driftcli.errors import InputError, UsageError
 from driftcli.gate import decide
 from driftcli.model import ModelQuality, ModelStats, drift_kinds, evaluate_stats, role_columns
 from driftcli.profiles import Profile, ProfileBuilder, build
+from driftcli.profiles.numeric import SUMMARY_POINTS, summary_points
 from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
@@ -87,6 +88,8 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
     roles = [c for c in role_columns(settings) if c in names]
     model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
     exact_limit = effective_exact_limit(settings, len(names))
+    # a budget-cut limit cuts the summaries too: a wide profile stays within its budget
+    points = summary_points(exact_limit) if exact_limit < settings.exact_limit else SUMMARY_POINTS
     sampled = needs_sample(settings)
     forced = set(settings.numerical)
     # a row sample needs whole rows: one pass over every column when it is asked for
@@ -118,6 +121,7 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
                 progress=tick,
                 sample_rows=settings.sample_rows if sampled else 0,
                 seed=settings.seed,
+                summary_points=points,
             )
         )
     prof = parts[0]

@@ -19,7 +19,7 @@ import pyarrow as pa
 from driftcli import __version__
 from driftcli.errors import InputError
 from driftcli.profiles.column import ColumnBuilder, ColumnProfile, merge_columns
-from driftcli.profiles.numeric import EXACT_LIMIT
+from driftcli.profiles.numeric import EXACT_LIMIT, SUMMARY_POINTS
 from driftcli.profiles.sample import RowSample, SampleBuilder
 
 __all__ = ["ColumnProfile", "Profile", "ProfileBuilder", "build"]
@@ -53,6 +53,12 @@ class Profile:
         """Distinct values a numeric column keeps exactly."""
         return int(self.options.get("exact_limit", EXACT_LIMIT))
 
+    @property
+    def summary_points(self) -> int:
+        """Points a summarized numeric column keeps (fewer than the default only in wide
+        profiles, whose columns share one budget)."""
+        return int(self.options.get("summary_points", SUMMARY_POINTS))
+
     def merge(self, *others: Profile) -> Profile:
         """The profile of the union of this side and ``others`` (same columns required)."""
         parts = [self, *others]
@@ -65,13 +71,16 @@ class Profile:
                     f"{where}: cannot merge profiles with different columns ({', '.join(missing)})"
                 )
         limit = min(p.exact_limit for p in parts)
-        columns = {n: merge_columns([p.columns[n] for p in parts], limit) for n in names}
+        points = min(p.summary_points for p in parts)
+        columns = {n: merge_columns([p.columns[n] for p in parts], limit, points) for n in names}
         model = None
         if all(p.model is not None for p in parts):
             model = parts[0].model
             for p in parts[1:]:
                 model = model.merge(p.model)
         options = dict(self.options, exact_limit=limit)
+        if points != SUMMARY_POINTS:
+            options["summary_points"] = points
         sample = None
         if all(p.sample is not None for p in parts):
             first, *rest = [p.sample for p in parts if p.sample is not None]
@@ -115,14 +124,21 @@ class ProfileBuilder:
         model_columns: Sequence[str] = (),
         sample_rows: int = 0,
         seed: int = 0,
+        summary_points: int = SUMMARY_POINTS,
     ) -> None:
         forced = set(numerical)
         self.builders = [
             ColumnBuilder(
-                f.name, f.type, role=role, numerical=f.name in forced, exact_limit=exact_limit
+                f.name,
+                f.type,
+                role=role,
+                numerical=f.name in forced,
+                exact_limit=exact_limit,
+                summary_points=summary_points,
             )
             for f in schema
         ]
+        self.summary_points = summary_points
         self.rows = 0
         self.exact_limit = exact_limit
         self.model = model
@@ -158,6 +174,8 @@ class ProfileBuilder:
         self._pool.shutdown()
         columns = {b.name: b.finish() for b in self.builders}
         options: dict[str, Any] = {"exact_limit": self.exact_limit, "numerical": self.numerical}
+        if self.summary_points != SUMMARY_POINTS:
+            options["summary_points"] = self.summary_points
         sample = None
         if self.sampler is not None:
             sample = self.sampler.finish(self.schema)
@@ -180,6 +198,7 @@ def build(
     progress: BatchProgress | None = None,
     sample_rows: int = 0,
     seed: int = 0,
+    summary_points: int = SUMMARY_POINTS,
 ) -> Profile:
     """Profile a stream of record batches that conform to ``schema``."""
     builder = ProfileBuilder(
@@ -191,6 +210,7 @@ def build(
         model_columns=model_columns,
         sample_rows=sample_rows,
         seed=seed,
+        summary_points=summary_points,
     )
     try:
         for batch in batches:

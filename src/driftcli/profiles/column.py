@@ -13,6 +13,7 @@ from driftcli.errors import UsageError
 from driftcli.profiles.categorical import CategoryBuilder, CategoryCounts
 from driftcli.profiles.numeric import (
     EXACT_LIMIT,
+    SUMMARY_POINTS,
     FloatArray,
     Moments,
     NumericBuilder,
@@ -22,7 +23,6 @@ from driftcli.profiles.numeric import (
     compress,
     exact_moments,
     merge_summaries,
-    summary_points,
 )
 
 
@@ -130,7 +130,7 @@ class ColumnProfile:
         expanded_moments = exact_moments(pts)
         exact = pts.values.size <= exact_limit
         if not exact:
-            pts = compress(pts, summary_points(exact_limit))
+            pts = compress(pts, SUMMARY_POINTS)
         return NumericSummary(pts, expanded_moments, cats.missing + nan, inf, exact)
 
     def as_categories(self, role: str) -> CategoryCounts:
@@ -189,6 +189,7 @@ class ColumnBuilder:
         role: str,
         numerical: bool,
         exact_limit: int = EXACT_LIMIT,
+        summary_points: int = SUMMARY_POINTS,
     ) -> None:
         self.name, self.type, self.role = name, t, role
         self.rows = 0
@@ -196,7 +197,7 @@ class ColumnBuilder:
         self.numeric: NumericBuilder | None = None
         self.categories: CategoryBuilder | None = None
         if fam in ("integer", "float", "datetime") or (numerical and fam == "string"):
-            self.numeric = NumericBuilder(exact_limit=exact_limit)
+            self.numeric = NumericBuilder(exact_limit=exact_limit, points=summary_points)
         elif fam in ("string", "boolean"):
             self.categories = CategoryBuilder()
 
@@ -226,7 +227,9 @@ class ColumnBuilder:
         )
 
 
-def merge_columns(parts: list[ColumnProfile], exact_limit: int = EXACT_LIMIT) -> ColumnProfile:
+def merge_columns(
+    parts: list[ColumnProfile], exact_limit: int = EXACT_LIMIT, points: int = SUMMARY_POINTS
+) -> ColumnProfile:
     """The profile of one column over the union of several parts of one side."""
     first = parts[0]
     types = {str(p.type) for p in parts if family(p.type) != "null"}
@@ -243,7 +246,7 @@ def merge_columns(parts: list[ColumnProfile], exact_limit: int = EXACT_LIMIT) ->
     merged_num = None
     merged_cat = None
     if numeric:
-        merged_num = merge_summaries(numeric, exact_limit)
+        merged_num = merge_summaries(numeric, exact_limit, points)
         merged_num.missing += null_rows
     if cats:
         b = CategoryBuilder()

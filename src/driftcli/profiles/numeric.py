@@ -41,9 +41,9 @@ MIN_SUMMARY_POINTS = 2_048
 
 
 def summary_points(exact_limit: int) -> int:
-    """Points a summary keeps: ``SUMMARY_POINTS``, or fewer (never below
-    ``MIN_SUMMARY_POINTS``) when the exact limit is smaller, as it is for wide tables that
-    share one memory budget: a summary never outweighs the exact values it replaces."""
+    """Points a summary keeps in a wide profile whose shared budget cut the exact limit to
+    ``exact_limit``: no more than the limit (never below ``MIN_SUMMARY_POINTS``), so a
+    summary never outweighs the exact values it replaces."""
     return min(SUMMARY_POINTS, max(exact_limit, MIN_SUMMARY_POINTS))
 
 
@@ -290,8 +290,7 @@ class NumericBuilder:
     """Streams batches of float64 values into a :class:`NumericSummary`."""
 
     exact_limit: int = EXACT_LIMIT
-    points: int = 0
-    """Points of a compressed summary (0: :func:`summary_points` of the exact limit)."""
+    points: int = SUMMARY_POINTS
     moments: Moments = field(default_factory=Moments)
     missing: int = 0
     infinite: int = 0
@@ -299,10 +298,6 @@ class NumericBuilder:
     _pending_size: int = 0
     _exact: Points | None = None
     _levels: list[list[Points]] | None = None
-
-    def __post_init__(self) -> None:
-        if self.points <= 0:
-            self.points = summary_points(self.exact_limit)
 
     def add(self, values: FloatArray) -> None:
         """Add one batch: raw float64 values, NaN standing for missing."""
@@ -417,7 +412,7 @@ def exact_moments(points: Points) -> Moments:
 
 
 def merge_summaries(
-    parts: list[NumericSummary], exact_limit: int = EXACT_LIMIT, points: int = 0
+    parts: list[NumericSummary], exact_limit: int = EXACT_LIMIT, points: int = SUMMARY_POINTS
 ) -> NumericSummary:
     """The summary of the union of several sides (exact when the union fits the budget)."""
     moments = Moments()
@@ -430,5 +425,5 @@ def merge_summaries(
     if exact:
         moments = exact_moments(pooled)
     else:
-        pooled = compress(pooled, points or summary_points(exact_limit))
+        pooled = compress(pooled, points)
     return NumericSummary(pooled, moments, missing, infinite, exact=exact)
