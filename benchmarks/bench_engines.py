@@ -6,13 +6,14 @@ Run from the repository root (needs the spark and dask extras and Java 17)::
     python benchmarks/bench_engines.py --rows 10000000  # the first 10 parts
 
 Data: the 1,000,000-row, 30-column Parquet parts of ``bench_profile.py``
-(``benchmarks/data/profile_bench_s20261124/current/part-*.parquet``; ``--data`` to point
-elsewhere). The first ``ceil(rows / 1M)`` parts are linked into one directory so every engine
-reads the same input. Each engine runs in a child process timed by this script:
+(``benchmarks/data/profile_bench_s20261124/current/part-*.parquet``, git-ignored; ``--data``
+to point at another copy). Missing parts of the default directory are written once with
+``bench_profile.py``'s generator (about 130 MB and 25 s per part). The first
+``ceil(rows / 1M)`` parts are linked into one directory so every engine reads the same input.
+Each engine runs in a child process timed by this script:
 
-* ``local``: the streaming core, pyarrow.dataset batches of 131,072 rows into one
-  :class:`~driftcli.profiles.ProfileBuilder` (what ``driftcli profile`` does once sources
-  stream; one process);
+* ``local``: ``driftcli.profile(DIR)``, what ``driftcli profile DIR --engine local`` runs (the
+  streaming source, batches of 131,072 rows; one process);
 * ``spark``: ``driftcli.engines.profile_parquet(..., "spark")`` on ``local[W]``;
 * ``dask``: the same on a ``LocalCluster`` of W worker processes, one thread each.
 
@@ -51,18 +52,9 @@ def child(engine: str, source: str, out: str, workers: int) -> None:
 
     start = time.perf_counter()
     if engine == "local":
-        import pyarrow.dataset as ds
+        from driftcli import api
 
-        from driftcli.profiles import build
-
-        data = ds.dataset(source, format="parquet")
-        prof = build(
-            data.to_batches(batch_size=131_072),
-            data.schema,
-            role="current",
-            path=source,
-            fmt="parquet",
-        )
+        prof = api.profile(source, Settings(), role="current")
     else:
         from driftcli import engines
 
@@ -169,8 +161,14 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
-    parts = sorted(args.data.glob("part-*.parquet"))
     wanted = math.ceil(args.rows / ROWS_PER_PART)
+    parts = sorted(args.data.glob("part-*.parquet"))
+    if len(parts) < wanted and args.data == DATA:  # write the missing parts once
+        sys.path.insert(0, str(HERE))
+        from bench_profile import ensure
+
+        ensure(wanted)
+        parts = sorted(args.data.glob("part-*.parquet"))
     if len(parts) < wanted:
         raise SystemExit(f"{args.data}: {len(parts)} parts, {wanted} needed for {args.rows:,}")
     work = Path(tempfile.mkdtemp(prefix="bench-engines-"))
@@ -187,6 +185,8 @@ def main() -> None:
             "workers": args.workers,
             "cpus": os.cpu_count(),
             "load_before": load,
+            "nice": os.nice(0),
+            "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
             "runs": [],
         }
         for engine in args.engines.split(","):

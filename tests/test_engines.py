@@ -141,6 +141,116 @@ def verdicts(ref: Profile, cur: Profile) -> dict[str, tuple[bool, Any]]:
     }
 
 
+# ------------------------------------------------------------------------- model roles
+
+#: Role options of the model tests: a binary classifier with one score column, a multiclass
+#: one with a probability column per class (string labels), and a regression.
+MODEL_ROLES: dict[str, dict[str, Any]] = {
+    "binary": {"target": "churned", "prediction": "predicted", "proba": ["score"]},
+    "multiclass": {
+        "target": "kind",
+        "prediction": "kind_pred",
+        "proba": ["p_a=a", "p_b=b", "p_c=c"],
+    },
+    "regression": {"target": "minutes", "prediction": "minutes_hat"},
+}
+
+
+def make_model_table(seed: int, n: int = ROWS, shift: float = 0.0) -> pa.Table:
+    """A feature and three models' columns: scores with more distinct values than
+    ``EXACT_LIMIT`` (so ROC AUC and the confidence count on their grid), a target with
+    nulls, a NaN prediction, and residuals beyond the budget (on the logarithmic grid)."""
+    rng = np.random.default_rng(seed)
+    score = rng.beta(2, 2, n)
+    churned = (rng.random(n) < np.clip(score + shift, 0, 1)).astype(np.int64)
+    labels = np.array(["a", "b", "c"])
+    proba = rng.dirichlet([2, 2, 2], n)
+    kind = labels[(rng.random(n)[:, None] > np.cumsum(proba, axis=1)).sum(axis=1).clip(0, 2)]
+    minutes = rng.gamma(3, 10, n)
+    predicted = minutes + rng.normal(shift * 5, 3, n)
+    predicted[rng.random(n) < 0.01] = np.nan
+    return pa.table(
+        {
+            "x": rng.normal(shift, 1, n),
+            "churned": pa.array(churned, mask=rng.random(n) < 0.02),
+            "predicted": (score > 0.5).astype(np.int64),
+            "score": score,
+            "kind": pa.array(kind, mask=rng.random(n) < 0.02),
+            "kind_pred": labels[proba.argmax(axis=1)],
+            "p_a": proba[:, 0],
+            "p_b": proba[:, 1],
+            "p_c": proba[:, 2],
+            "minutes": minutes,
+            "minutes_hat": np.round(predicted, 2),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def model_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Reference and current model tables; current as a multi-row-group Parquet file, and
+    the local profiles of both for every role set."""
+    folder = tmp_path_factory.mktemp("engines_model")
+    reference, current = make_model_table(11), make_model_table(12, shift=0.15)
+    path = folder / "current.parquet"
+    pq.write_table(current, path, row_group_size=900)
+    opts = {"exact_limit": EXACT_LIMIT}
+    return {
+        "table": current,
+        "path": path,
+        "ref": {k: driftcli.profile(reference, **opts, **r) for k, r in MODEL_ROLES.items()},
+        "local": {k: driftcli.profile(str(path), **opts, **r) for k, r in MODEL_ROLES.items()},
+    }
+
+
+def _close(a: Any, b: Any, where: str) -> None:
+    """``a == b``, floats (sums, means, derived metrics) up to float rounding."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), where
+        for key in a:
+            _close(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list | tuple):
+        assert isinstance(b, list | tuple) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _close(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and not isinstance(b, bool):
+        assert b == pytest.approx(a, rel=1e-9, abs=1e-12), where
+    else:
+        assert type(a) is type(b) and a == b, (where, a, b)
+
+
+def assert_model_equivalent(local: Profile, other: Profile) -> None:
+    """The model summaries agree: counts, label sets, value counts (exact values or grid
+    bins) and min/max identical; sums and moments up to float rounding."""
+    assert local.model is not None and other.model is not None
+    meta_a, arrays_a = local.model.to_state()
+    meta_b, arrays_b = other.model.to_state()
+    _close(meta_a, meta_b, "model")
+    assert sorted(arrays_a) == sorted(arrays_b)
+    for key, x in arrays_a.items():
+        y = arrays_b[key]
+        if x.dtype.kind in "iub" or key.endswith(".values"):  # counts, distinct values, bins
+            np.testing.assert_array_equal(y, x, err_msg=key)
+        else:  # sums (log loss per class)
+            np.testing.assert_allclose(y, x, rtol=1e-9, atol=1e-12, err_msg=key)
+
+
+def model_sections(ref: Profile, cur: Profile, roles: dict[str, Any]) -> dict[str, Any]:
+    """What a comparison says about the model: verdict, performance (with the confusion
+    matrix and any approximation bounds), target and prediction drift."""
+    result = driftcli.compare(ref, cur, exact_limit=EXACT_LIMIT, **roles).to_dict()
+    return {k: result[k] for k in ("verdict", "performance", "target_drift", "prediction_drift")}
+
+
+def assert_same_model_quality(kind: str, prof: Profile, model_data: dict[str, Any]) -> None:
+    """``prof`` (an engine's profile of the current table) says what the local one says."""
+    local, ref = model_data["local"][kind], model_data["ref"][kind]
+    assert_model_equivalent(local, prof)
+    expected = model_sections(ref, local, MODEL_ROLES[kind])
+    assert expected["performance"]["skipped_reason"] is None, expected["performance"]
+    _close(expected, model_sections(ref, prof, MODEL_ROLES[kind]), kind)
+
+
 # ------------------------------------------------------------------------------- Spark
 
 
@@ -239,7 +349,7 @@ def test_spark_options_and_verdicts_match_local(spark: Any, data: Any) -> None:
     )
     assert ticks[-1] == (3, 3, "partitions profiled on Spark")
     assert "seen" not in prof.column_names and "flag" in prof.column_names
-    assert prof.model is None  # model statistics are not computed on the engines yet
+    assert_model_equivalent(local, prof)  # the target's model summary travels too
     assert_equivalent(local, prof, current.drop_columns(["seen"]))
     ref = driftcli.profile(str(data["path"]), ignore=["seen"], exact_limit=EXACT_LIMIT)
     local_verdicts = verdicts(ref, local)
@@ -277,6 +387,50 @@ def test_spark_errors_are_one_line(spark: Any, data: Any) -> None:
     with pytest.raises(UsageError, match=r"column 'city' is forced numeric") as err:
         driftcli.spark.profile(df, numerical=["city"])
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("kind", list(MODEL_ROLES))
+def test_spark_model_roles_match_local_for_every_partitioning(
+    spark: Any, model_data: Any, kind: str
+) -> None:
+    from pyspark.sql import functions as F
+
+    import driftcli.spark
+
+    roles = MODEL_ROLES[kind]
+    df = spark.read.parquet(str(model_data["path"]))
+    frames = {
+        "as_read": df,
+        "one_partition": df.coalesce(1),
+        "hash_by_target": df.repartition(3, roles["target"]),
+        "range_by_prediction": df.repartitionByRange(4, F.col(roles["prediction"]).desc()),
+        "shuffled_rows": df.orderBy(F.rand(3)),
+    }
+    for label, frame in frames.items():
+        prof = driftcli.spark.profile(frame, exact_limit=EXACT_LIMIT, fan_in=2, **roles)
+        assert prof.model is not None, label
+        assert prof.model.rows == ROWS, label
+        assert_same_model_quality(kind, prof, model_data)
+
+
+def test_spark_model_partials_merge_the_same_in_any_order(spark: Any, model_data: Any) -> None:
+    from driftcli.engines import spark as engine
+
+    roles = MODEL_ROLES["binary"]
+    df = spark.read.parquet(str(model_data["path"])).repartition(5)
+    schema, _ = engine.arrow_schema(df.schema)
+    settings = driftcli.Settings(exact_limit=EXACT_LIMIT).updated(**roles).validate()
+    plan = engines.plan(schema, settings, role="current", path=None, fmt="spark", where="test")
+    rows = df.mapInArrow(engine._partition_function(plan), "partial binary").collect()
+    blobs = [bytes(r[0]) for r in rows]
+    assert len(blobs) == 5
+    assert max(len(b) for b in blobs) < 200_000  # partials stay small: counts, not rows
+    first = engines.merge_partials(blobs, plan)
+    assert first.model is not None and first.model.rows == ROWS
+    for seed in range(3):
+        shuffled = blobs[:]
+        random.Random(seed).shuffle(shuffled)
+        assert to_bytes(engines.merge_partials(shuffled, plan)) == to_bytes(first)
 
 
 def test_cli_profile_engine_spark(spark: Any, data: Any, cli: Any, tmp_path: Path) -> None:
@@ -415,6 +569,35 @@ def test_dask_numpy_backed_integers_with_nulls_keep_their_type(dask_client: Any)
     assert prof.columns["s"].categories.as_dict() == {"a": 2, "b": 2, "c": 2}
 
 
+@pytest.mark.parametrize("kind", list(MODEL_ROLES))
+def test_dask_model_roles_match_local_for_every_partitioning(
+    dask_client: Any, model_data: Any, kind: str
+) -> None:
+    import driftcli.dask
+
+    roles = MODEL_ROLES[kind]
+    frames = _dask_frames(model_data["table"], model_data["path"])
+    saved = {}
+    for label, ddf in frames.items():
+        prof = driftcli.dask.profile(ddf, exact_limit=EXACT_LIMIT, split_every=2, **roles)
+        assert prof.model is not None and prof.model.rows == ROWS, label
+        assert_same_model_quality(kind, prof, model_data)
+        saved[label] = to_bytes(prof)
+    # the same partitions in any order give the same bytes, model summary included
+    assert saved["six_reversed"] == saved["six"] == saved["six_shuffled"]
+
+
+def test_engines_keep_no_model_summary_without_roles(dask_client: Any, model_data: Any) -> None:
+    import dask.dataframe as dd
+
+    import driftcli.dask
+
+    pdf = model_data["table"].to_pandas(types_mapper=pd.ArrowDtype)
+    prof = driftcli.dask.profile(dd.from_pandas(pdf, npartitions=3), exact_limit=EXACT_LIMIT)
+    assert prof.model is None
+    assert driftcli.profile(model_data["table"], exact_limit=EXACT_LIMIT).model is None
+
+
 def test_dask_errors_are_one_line(dask_client: Any, data: Any) -> None:
     import dask.dataframe as dd
 
@@ -451,6 +634,45 @@ def test_cli_profile_engine_dask_on_a_scheduler(
     assert run.code == 0, run.err
     prof = Profile.load(out)
     assert_equivalent(data["local"], prof, data["table"])
+
+
+def test_cli_profile_engine_dask_with_model_roles_gates_like_local(
+    dask_client: Any, model_data: Any, cli: Any, tmp_path: Path
+) -> None:
+    """``driftcli profile --engine dask --target ...`` saves the model summary, so the gate
+    on two saved profiles reports model quality as it does on the data."""
+    roles = ["--target", "kind", "--prediction", "kind_pred"]
+    roles += ["--proba", "p_a=a", "--proba", "p_b=b", "--proba", "p_c=c"]
+    limit = ["--exact-limit", str(EXACT_LIMIT)]
+    ref = tmp_path / "reference.profile"
+    model_data["ref"]["multiclass"].save(ref)
+    out = tmp_path / "dask.profile"
+    address = dask_client.scheduler.address
+    run = cli(
+        "profile",
+        model_data["path"],
+        "--engine",
+        "dask",
+        "--dask-scheduler",
+        address,
+        *roles,
+        *limit,
+        "-o",
+        out,
+    )
+    assert run.code == 0, run.err
+    assert_model_equivalent(model_data["local"]["multiclass"], Profile.load(out))
+    on_profiles = cli("compare", ref, out, *roles, *limit, "--json", tmp_path / "a.json")
+    local = tmp_path / "local.profile"
+    model_data["local"]["multiclass"].save(local)
+    on_local = cli("compare", ref, local, *roles, *limit, "--json", tmp_path / "b.json")
+    assert on_profiles.code == on_local.code != 2, on_profiles.err
+    import json
+
+    a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
+    assert a["performance"]["skipped_reason"] is None
+    _close(b["performance"], a["performance"], "performance")
+    assert a["verdict"] == b["verdict"]
 
 
 # ---------------------------------------------------- errors that need no engine running

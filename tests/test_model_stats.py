@@ -465,6 +465,28 @@ def test_too_many_labels_for_a_forced_classification_is_one_line():
     assert stats.cls is None and stats.labels["y"].overflow
 
 
+@pytest.mark.parametrize("overflowing", ["y", "p"])
+def test_parts_whose_labels_overflow_together_merge_to_the_whole_state(overflowing):
+    """Each part holds at most 1,000 labels, all parts together more: the merge drops the
+    classification counts as a build over all rows does (a Spark or Dask partition is
+    such a part), so the saved state does not depend on the partitioning."""
+    rng = np.random.default_rng(10)
+    many = np.round(rng.normal(size=3000), 3)  # ~2,000 distinct: too many labels in all
+    few = rng.integers(0, 3, 3000).astype(np.float64)
+    table = pa.table({"y": many if overflowing == "y" else few, "p": many})
+    settings = settings_for(target="y", prediction="p")
+    whole = ModelStats.build(table.to_batches(max_chunksize=3000), settings)
+    assert whole.cls is None
+    parts = [ModelStats.build([b], settings) for b in table.to_batches(max_chunksize=600)]
+    assert all(p.cls is not None for p in parts)  # each part alone is a classification
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.merge(part)
+    assert merged.cls is None and merged.labels[overflowing].overflow
+    a, b = merged.to_state(), whole.to_state()
+    assert a[0]["classes"] is None and a[0]["labels"] == b[0]["labels"]
+
+
 @given(seed=st.integers(0, 2**32 - 1), drop=st.floats(0, 0.05), shift=st.floats(0, 1.5))
 def test_approximate_auc_verdict_differs_only_within_the_bound_of_the_threshold(seed, drop, shift):
     rng = np.random.default_rng(seed)

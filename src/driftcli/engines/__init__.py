@@ -5,14 +5,18 @@ core: a :class:`Plan` fixed on the driver from the frame's schema and the option
 column selection, forced kinds and exact limit as ``driftcli profile``), :func:`partial`
 that turns one partition's Arrow batches into the bytes of a partial profile, and
 :func:`merge_partials` that merges those bytes on the driver. Only partial profiles travel
-to the driver, never data rows. Partials are merged in the order of their content hash, so
-the result does not depend on the order in which partitions are listed or finish.
+to the driver, never data rows. With model roles (``target``, ``prediction``, ``proba``)
+each partial also carries the partition's :class:`~driftcli.model.ModelStats` (counts and
+sums, a few kilobytes), merged with the column profiles. Partials are merged in the order of
+their content hash, so the result does not depend on the order in which partitions are
+listed or finish.
 
 Nothing here imports pyspark or dask: ``import driftcli`` never pulls them in.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import shutil
@@ -26,6 +30,7 @@ import pyarrow as pa
 
 from driftcli.api import effective_exact_limit
 from driftcli.errors import InputError, UsageError
+from driftcli.model import ModelStats
 from driftcli.profiles import Profile, ProfileBuilder
 from driftcli.profiles.column import family
 from driftcli.settings import Settings
@@ -68,11 +73,30 @@ class Plan:
     exact_limit: int
     path: str | None
     fmt: str
+    model: ModelStats | None = None
+    """An empty model summary of the role columns (None without roles): every partition
+    fills a copy, as the local engine fills one for the whole input."""
 
     @property
     def columns(self) -> list[str]:
         """Selected column names, in the frame's order."""
         return list(self.schema.names)
+
+    @property
+    def model_columns(self) -> list[str]:
+        """The role columns a partition's model summary reads."""
+        return [] if self.model is None else list(self.model.roles.names)
+
+    def builder(self) -> ProfileBuilder:
+        """A builder for one partition (or an empty frame), with its own model summary."""
+        return ProfileBuilder(
+            self.schema,
+            role=self.role,
+            numerical=self.numerical,
+            exact_limit=self.exact_limit,
+            model=copy.deepcopy(self.model),
+            model_columns=self.model_columns,
+        )
 
 
 def plan(
@@ -121,6 +145,8 @@ def plan(
             f"{where}: unsupported column type: {listed}{more}; driftcli profiles booleans, "
             "numbers, strings, dates and timestamps (leave these out with --ignore)"
         )
+    # the model summary's exact limit is the option itself, as the local engine keeps it
+    has_roles = bool(role_columns(settings))
     return Plan(
         schema=pa.schema([schema.field(n) for n in selected]),
         role=role,
@@ -128,6 +154,7 @@ def plan(
         exact_limit=effective_exact_limit(settings, len(selected)),
         path=path,
         fmt=fmt,
+        model=ModelStats.empty(settings, exact_limit=settings.exact_limit) if has_roles else None,
     )
 
 
@@ -169,9 +196,7 @@ def partial(batches: Iterable[pa.RecordBatch], plan: Plan) -> bytes:
     """One partition's partial profile, as bytes (runs on a worker)."""
     from driftcli.profiles.store import to_bytes
 
-    builder = ProfileBuilder(
-        plan.schema, role=plan.role, numerical=plan.numerical, exact_limit=plan.exact_limit
-    )
+    builder = plan.builder()
     try:
         for batch in rebatch(conform(b, plan.schema) for b in batches):
             builder.add(batch)
@@ -206,14 +231,13 @@ def merge_blobs(*blobs: bytes) -> bytes:
 def merge_partials(blobs: Sequence[bytes], plan: Plan) -> Profile:
     """The side's profile from its partitions' partial profiles (on the driver)."""
     parts = _ordered(blobs)
-    if parts:
-        merged = parts[0].merge(*parts[1:])
-    else:  # a frame without partitions
-        builder = ProfileBuilder(
-            plan.schema, role=plan.role, numerical=plan.numerical, exact_limit=plan.exact_limit
-        )
-        merged = builder.finish(path=None, fmt=plan.fmt)
-    merged.path, merged.format, merged.model = plan.path, plan.fmt, None
+    # a frame without partitions: the empty profile (and model summary)
+    merged = parts[0].merge(*parts[1:]) if parts else plan.builder().finish(path=None, fmt=plan.fmt)
+    if plan.model is None:
+        merged.model = None
+    elif merged.model is None:  # partials made without roles: not this plan's
+        raise InputError("a partial profile lacks the model summary its plan asks for")
+    merged.path, merged.format = plan.path, plan.fmt
     merged.options = {"exact_limit": plan.exact_limit, "numerical": sorted(plan.numerical)}
     return merged
 

@@ -81,8 +81,10 @@ def profile(
     """The profile of a ``dask.dataframe.DataFrame``, as the local engine builds it.
 
     ``options`` are :class:`~driftcli.settings.Settings` fields, as for
-    :func:`driftcli.profile`. ``client``: a ``distributed.Client``; by default the current
-    client, else (or when ``dask.config`` names a local scheduler) Dask's local scheduler.
+    :func:`driftcli.profile`; with model roles (``target``, ``prediction``, ``proba``) each
+    partition builds its model summary and the merge gives ``profile.model``. ``client``:
+    a ``distributed.Client``; by default the current client, else (or when ``dask.config``
+    names a local scheduler) Dask's local scheduler.
     Raises :class:`~driftcli.errors.UsageError` for a column the options name that the frame
     lacks and for a selected column of a type profiles cannot summarize.
     """

@@ -90,7 +90,8 @@ def profile(
 
     ``options`` are :class:`~driftcli.settings.Settings` fields, as for
     :func:`driftcli.profile`: the column selection (``columns``, ``ignore``), forced kinds
-    (``numerical``), model roles (profiled as plain columns) and ``exact_limit``. Raises
+    (``numerical``), model roles (``target``, ``prediction``, ``proba``: their model
+    summary is built per partition and merged, as ``profile.model``) and ``exact_limit``. Raises
     :class:`~driftcli.errors.UsageError` for a column the options name that the DataFrame
     lacks, and for a selected column of a type profiles cannot summarize (named with its
     Spark type). Partials are merged on the executors, ``fan_in`` at a time, until at most

@@ -425,6 +425,13 @@ class ModelStats:
                     f"cannot merge model summaries: column {name!r} holds {a} values in one "
                     f"part and {b} values in the other"
                 )
+        labels = {n: s.merged(other.labels[n]) for n, s in self.labels.items()}
+        classes = self.cls.merged(other.cls) if self.cls and other.cls else None
+        r = self.roles
+        if r.target in fams and any(labels[n].overflow for n in (r.target, r.prediction) if n):
+            # the parts' labels together are too many: as :meth:`update` would have found
+            # on the whole data, no classification counts (the same state for any split)
+            classes = None
         return ModelStats(
             self.roles,
             min(self.exact_limit, other.exact_limit),
@@ -432,8 +439,8 @@ class ModelStats:
             fams,
             self.target_nulls + other.target_nulls,
             self.target_valid + other.target_valid,
-            {n: s.merged(other.labels[n]) for n, s in self.labels.items()},
-            self.cls.merged(other.cls) if self.cls and other.cls else None,
+            labels,
+            classes,
             self.reg.merged(other.reg) if self.reg and other.reg else None,
             self.proba.merged(other.proba) if self.proba and other.proba else None,
         )
