@@ -415,3 +415,35 @@ def test_many_columns_share_the_exact_budget(monkeypatch: pytest.MonkeyPatch) ->
     prof = driftcli.profile(frame)
     assert prof.exact_limit == 2_000
     assert all(not c.numeric.exact for c in prof.columns.values())  # type: ignore[union-attr]
+
+
+def test_budget_cut_summaries_keep_fewer_points(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Where the shared budget cuts the exact limit, summaries shrink with it (never below
+    2,048 points): a 5,000-column profile stays within its budget. A user's own small
+    --exact-limit keeps full summaries."""
+    from driftcli import api
+    from driftcli.profiles.numeric import MIN_SUMMARY_POINTS, SUMMARY_POINTS
+
+    monkeypatch.setattr(api, "EXACT_POINTS_BUDGET", 30_000)
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame({f"c{i}": rng.normal(size=40_000) for i in range(10)})
+    prof = driftcli.profile(frame)
+    assert prof.exact_limit == 3_000 and prof.summary_points == 3_000
+    for col in prof.columns.values():
+        assert col.numeric is not None and not col.numeric.exact
+        assert col.numeric.points.values.size <= 3_000
+        assert col.numeric.points.total == 40_000
+    path = tmp_path / "wide.profile"
+    prof.save(path)
+    again = driftcli.Profile.load(path)
+    assert again.summary_points == 3_000
+    merged = again.merge(driftcli.profile(frame))
+    assert merged.summary_points == 3_000
+    assert all(c.numeric.points.values.size <= 3_000 for c in merged.columns.values())  # type: ignore[union-attr]
+    monkeypatch.setattr(api, "EXACT_POINTS_BUDGET", 1_000)
+    assert driftcli.profile(frame).summary_points == MIN_SUMMARY_POINTS
+    own = driftcli.profile(frame, exact_limit=1_000)  # the user's limit: full summaries
+    assert own.summary_points == SUMMARY_POINTS
+    assert max(c.numeric.points.values.size for c in own.columns.values()) > 3_000  # type: ignore[union-attr]

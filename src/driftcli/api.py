@@ -88,8 +88,7 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
     roles = [c for c in role_columns(settings) if c in names]
     model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
     exact_limit = effective_exact_limit(settings, len(names))
-    # a budget-cut limit cuts the summaries too: a wide profile stays within its budget
-    points = summary_points(exact_limit) if exact_limit < settings.exact_limit else SUMMARY_POINTS
+    points = effective_summary_points(settings, exact_limit)
     sampled = needs_sample(settings)
     forced = set(settings.numerical)
     # a row sample needs whole rows: one pass over every column when it is asked for
@@ -150,6 +149,12 @@ def effective_exact_limit(settings: Settings, columns: int) -> int:
     """The exact limit each column of a ``columns``-wide profile gets under the shared budget
     (every engine uses this, so their profiles agree)."""
     return min(settings.exact_limit, max(1_000, EXACT_POINTS_BUDGET // max(columns, 1)))
+
+
+def effective_summary_points(settings: Settings, exact_limit: int) -> int:
+    """Points of a summarized column: fewer than the default only where the shared budget
+    cut the exact limit (a wide profile stays within its budget; every engine uses this)."""
+    return summary_points(exact_limit) if exact_limit < settings.exact_limit else SUMMARY_POINTS
 
 
 def column_groups(names: list[str], roles: list[str], fmt: str) -> list[list[str]]:

@@ -28,11 +28,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from driftcli.api import effective_exact_limit
+from driftcli.api import effective_exact_limit, effective_summary_points
 from driftcli.errors import InputError, UsageError
 from driftcli.model import ModelStats
 from driftcli.profiles import Profile, ProfileBuilder
 from driftcli.profiles.column import family
+from driftcli.profiles.numeric import SUMMARY_POINTS
 from driftcli.settings import Settings
 
 __all__ = [
@@ -71,6 +72,7 @@ class Plan:
     role: str
     numerical: tuple[str, ...]
     exact_limit: int
+    summary_points: int
     path: str | None
     fmt: str
     model: ModelStats | None = None
@@ -94,6 +96,7 @@ class Plan:
             role=self.role,
             numerical=self.numerical,
             exact_limit=self.exact_limit,
+            summary_points=self.summary_points,
             model=copy.deepcopy(self.model),
             model_columns=self.model_columns,
         )
@@ -147,11 +150,13 @@ def plan(
         )
     # the model summary's exact limit is the option itself, as the local engine keeps it
     has_roles = bool(role_columns(settings))
+    exact_limit = effective_exact_limit(settings, len(selected))
     return Plan(
         schema=pa.schema([schema.field(n) for n in selected]),
         role=role,
         numerical=tuple(n for n in settings.numerical if n in selected),
-        exact_limit=effective_exact_limit(settings, len(selected)),
+        exact_limit=exact_limit,
+        summary_points=effective_summary_points(settings, exact_limit),
         path=path,
         fmt=fmt,
         model=ModelStats.empty(settings, exact_limit=settings.exact_limit) if has_roles else None,
@@ -239,6 +244,8 @@ def merge_partials(blobs: Sequence[bytes], plan: Plan) -> Profile:
         raise InputError("a partial profile lacks the model summary its plan asks for")
     merged.path, merged.format = plan.path, plan.fmt
     merged.options = {"exact_limit": plan.exact_limit, "numerical": sorted(plan.numerical)}
+    if plan.summary_points != SUMMARY_POINTS:
+        merged.options["summary_points"] = plan.summary_points
     return merged
 
 
