@@ -400,6 +400,10 @@ def test_histogram_edge_rules() -> None:
     np.testing.assert_array_equal(
         sturges_edges(4.2, 4.2, 7), np.histogram_bin_edges(const, "sturges")
     )
+    tiny = np.array([0.0, 5e-324])  # the bin width underflows to 0: numpy makes one bin
+    np.testing.assert_array_equal(
+        sturges_edges(0.0, 5e-324, 2), np.histogram_bin_edges(tiny, "sturges")
+    )
 
 
 # ---------------------------------------------------------------------------------------------

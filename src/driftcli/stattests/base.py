@@ -83,7 +83,8 @@ def sturges_edges(lo: float, hi: float, n: int) -> FloatArray:
         edges[0], edges[-1] = lo, hi
         return edges
     width = (hi - lo) / (math.log2(n) + 1.0)
-    bins = max(math.ceil((hi - lo) / width), 1)
+    # a subnormal range can make the width underflow to 0: one bin, as numpy does then
+    bins = max(math.ceil((hi - lo) / width), 1) if width else 1
     return np.linspace(lo, hi, bins + 1)
 
 
