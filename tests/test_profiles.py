@@ -447,3 +447,18 @@ def test_budget_cut_summaries_keep_fewer_points(
     own = driftcli.profile(frame, exact_limit=1_000)  # the user's limit: full summaries
     assert own.summary_points == SUMMARY_POINTS
     assert max(c.numeric.points.values.size for c in own.columns.values()) > 3_000  # type: ignore[union-attr]
+
+
+def test_column_groups_follow_the_batch_size() -> None:
+    """Wide inputs are read in groups whose batches hold about GROUP_VALUES values."""
+    from driftcli import api
+
+    assert api.group_width(100_000) == 120
+    assert api.group_width(50_000) == 240
+    assert api.group_width(10_000) == api.GROUP_COLUMNS
+    assert api.group_width(1_000_000) == 32
+    names = [f"c{i}" for i in range(1_000)]
+    groups = api.column_groups(names, ["c999"], "parquet", api.group_width(100_000))
+    assert [len(g) for g in groups] == [120] * 8 + [40]
+    assert groups[0][0] == "c999" and sum(groups, []) == ["c999", *names[:999]]
+    assert api.column_groups(names, [], "csv", 120) == [names]  # one pass for CSV anyway

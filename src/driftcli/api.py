@@ -92,7 +92,8 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
     sampled = needs_sample(settings)
     forced = set(settings.numerical)
     # a row sample needs whole rows: one pass over every column when it is asked for
-    groups = [names] if sampled else column_groups(names, roles, source.format)
+    width = group_width(source.batch_rows_hint or min(total or BATCH_ROWS, BATCH_ROWS))
+    groups = [names] if sampled else column_groups(names, roles, source.format, width)
 
     parts: list[Profile] = []
     for n, group in enumerate(groups):
@@ -143,6 +144,8 @@ EXACT_POINTS_BUDGET = 16_000_000
 #: memory follows the columns in flight, not the table's width (Parquet reads only the group's
 #: columns; other formats read everything once).
 GROUP_COLUMNS = 256
+#: Values a batch of a column group aims at (96 MB of float64): see :func:`group_width`.
+GROUP_VALUES = 12_000_000
 
 
 def effective_exact_limit(settings: Settings, columns: int) -> int:
@@ -157,12 +160,23 @@ def effective_summary_points(settings: Settings, exact_limit: int) -> int:
     return summary_points(exact_limit) if exact_limit < settings.exact_limit else SUMMARY_POINTS
 
 
-def column_groups(names: list[str], roles: list[str], fmt: str) -> list[list[str]]:
-    """The column groups read in turn (the role columns in the first)."""
+def group_width(batch_rows: int) -> int:
+    """Columns read together when an input is wider than ``GROUP_COLUMNS``: as many as
+    keep a batch near ``GROUP_VALUES`` values (at least 32, at most ``GROUP_COLUMNS``), so
+    memory follows the batch, whether the rows come in 10,000-row groups or 100,000."""
+    return min(GROUP_COLUMNS, max(32, GROUP_VALUES // max(batch_rows, 1)))
+
+
+def column_groups(
+    names: list[str], roles: list[str], fmt: str, width: int | None = None
+) -> list[list[str]]:
+    """The column groups read in turn (the role columns in the first), ``width`` columns
+    each (default ``GROUP_COLUMNS``)."""
+    width = width or GROUP_COLUMNS
     if len(names) <= GROUP_COLUMNS or fmt not in ("parquet", "arrow", "pandas"):
         return [names]
     first = [*roles, *(n for n in names if n not in roles)]
-    return [first[i : i + GROUP_COLUMNS] for i in range(0, len(first), GROUP_COLUMNS)]
+    return [first[i : i + width] for i in range(0, len(first), width)]
 
 
 def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQuality:

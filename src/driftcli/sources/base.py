@@ -111,6 +111,12 @@ class Source(ABC):
         """Rows in the input when known without reading it (Parquet metadata, frames)."""
         return None
 
+    @property
+    def batch_rows_hint(self) -> int | None:
+        """Rows a batch holds at most when the format fixes it (Parquet: the largest row
+        group, read one at a time), else None."""
+        return None
+
     def input_files(self) -> list[Path]:
         """The real files read (resolved), so that no output ever overwrites one."""
         return []

@@ -26,6 +26,10 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 READAHEAD = 2
 
 
+def _largest_group(meta: pq.FileMetaData) -> int:
+    return max((meta.row_group(i).num_rows for i in range(meta.num_row_groups)), default=0)
+
+
 def _is_part(name: str) -> bool:
     return name.lower().endswith(PARQUET_SUFFIXES) and not name.startswith((".", "_"))
 
@@ -49,6 +53,7 @@ class ParquetFileSource(Source):
                 self._rows: int = pf.metadata.num_rows
                 # parsed once: a wide file's footer is read again by every column group
                 self._metadata = pf.metadata
+                self._group_rows = _largest_group(pf.metadata)
         except (pa.ArrowException, OSError) as err:
             raise _cannot(path, err) from err
         check_names(raw.names, self.path)
@@ -60,6 +65,10 @@ class ParquetFileSource(Source):
     @property
     def num_rows(self) -> int | None:
         return self._rows
+
+    @property
+    def batch_rows_hint(self) -> int | None:
+        return self._group_rows or None
 
     def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
         return self._read(columns, batch_rows, [])
@@ -172,12 +181,14 @@ class ParquetDirSource(Source):
         first: pa.Schema | None = None
         first_name = ""
         rows = 0
+        group_rows = 0
         for part in self._parts:
             name = part.relative_to(path).as_posix()
             try:
                 with pq.ParquetFile(part) as pf:
                     schema = pf.schema_arrow
                     rows += pf.metadata.num_rows
+                    group_rows = max(group_rows, _largest_group(pf.metadata))
             except (pa.ArrowException, OSError) as err:
                 raise _cannot(path, err, f" (in {name})") from err
             check_names(schema.names, f"{path}/{name}")
@@ -187,6 +198,7 @@ class ParquetDirSource(Source):
             self._check_same(first, first_name, schema, name)
         assert first is not None
         self._rows = rows
+        self._group_rows = group_rows
         try:
             self._dataset = ds.dataset(
                 [str(p) for p in self._parts],
@@ -224,6 +236,10 @@ class ParquetDirSource(Source):
     @property
     def num_rows(self) -> int | None:
         return self._rows
+
+    @property
+    def batch_rows_hint(self) -> int | None:
+        return self._group_rows or None
 
     def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
         return self._read(columns, batch_rows, [])
