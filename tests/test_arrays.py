@@ -132,3 +132,27 @@ def test_profiling_parquet_does_not_import_pandas(tmp_path: Path) -> None:
         check=True,
     )
     assert out.stdout.split()[-2:] == ["False", "0"]
+
+
+def test_parquet_directory_text_read_as_dictionary_profiles_like_decoded(tmp_path: Path) -> None:
+    """Directory inputs read text undecoded too (a dataset with dictionary columns), Hive
+    partition columns included; the counts equal those of the decoded table."""
+    import driftcli
+
+    rng = np.random.default_rng(11)
+    root = tmp_path / "parts"
+    tables = []
+    for day in ("2026-01-01", "2026-01-02"):
+        labels = np.array(["red", "green", "blue"])[rng.integers(0, 3, 3000)]
+        t = pa.table({"color": pc_null_every(pa.chunked_array([labels]), 5), "v": rng.random(3000)})
+        (root / f"day={day}").mkdir(parents=True)
+        pq.write_table(t, root / f"day={day}" / "part.parquet", row_group_size=700)
+        tables.append(t.append_column("day", pa.array([day] * 3000)))
+    whole = pa.concat_tables(tables)
+    from_dir = driftcli.profile(str(root))
+    from_table = driftcli.profile(whole)
+    for name in ("color", "day"):
+        a, b = from_dir.columns[name].categories, from_table.columns[name].categories
+        assert a is not None and b is not None
+        assert a.as_dict() == b.as_dict(), name
+        assert from_dir.columns[name].missing == from_table.columns[name].missing
