@@ -21,7 +21,7 @@ from driftcli.profiles.numeric import SUMMARY_POINTS, summary_points
 from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
 from driftcli.settings import Settings
-from driftcli.sources import Source, open_source, typed_hints
+from driftcli.sources import Source, open_pair, open_source
 from driftcli.sources.sql import is_database_url
 from driftcli.windows import Selection, check_rows, open_side, open_windows
 
@@ -49,6 +49,14 @@ def wanted_columns(names: list[str], settings: Settings) -> list[str]:
 
 def _is_profile_path(data: Any) -> bool:
     return isinstance(data, str | os.PathLike) and is_profile(data)
+
+
+def _saved_profile(data: Any) -> Profile | None:
+    """``data`` itself when it is a :class:`Profile`, the loaded file when it is a saved
+    profile, else None (data to read)."""
+    if isinstance(data, Profile):
+        return data
+    return Profile.load(data) if _is_profile_path(data) else None
 
 
 def profile(
@@ -248,29 +256,23 @@ def compare(
         return _compare_selected(reference, current, settings, selection, progress)
     if current is None:
         raise UsageError("compare needs a current input (or one input with --time-column)")
-    sides: list[Profile | Source] = []
-    for data, role in ((reference, "reference"), (current, "current")):
-        if isinstance(data, Profile):
-            sides.append(data)
-        elif _is_profile_path(data):
-            sides.append(Profile.load(data))
-        else:
-            sides.append(_open(data, role, settings))
-    if isinstance(sides[0], Source) and isinstance(sides[1], Source):
+    sides: list[Profile | Source]
+    if not any(isinstance(d, Profile) or _is_profile_path(d) for d in (reference, current)):
         # a CSV side is read with the types of a typed side where its values allow
-        ref_hints, cur_hints = typed_hints(sides[0], sides[1])
-        for i, (data, role, hints) in enumerate(
-            ((reference, "reference", ref_hints), (current, "current", cur_hints))
-        ):
-            if hints:
-                sides[i] = open_source(
-                    data,
-                    role=role,
-                    delimiter=settings.delimiter,
-                    encoding=settings.encoding,
-                    na_values=settings.na_values,
-                    column_types=hints,
-                )
+        sides = list(
+            open_pair(
+                reference,
+                current,
+                delimiter=settings.delimiter,
+                encoding=settings.encoding,
+                na_values=settings.na_values,
+            )
+        )
+    else:
+        sides = [
+            _saved_profile(data) or _open(data, role, settings)
+            for data, role in ((reference, "reference"), (current, "current"))
+        ]
     names = [set(s.column_names if isinstance(s, Profile) else s.schema().names) for s in sides]
     check_named_columns(settings, names[0] | names[1])
     if not role_columns(settings) and not (

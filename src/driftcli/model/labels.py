@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from driftcli.arrays import to_numpy
 from driftcli.columns import family
 from driftcli.stattests.base import FloatArray, IntArray
 
@@ -31,9 +32,7 @@ def decoded_array(arr: pa.Array) -> pa.Array:
 
 def numbers(arr: pa.Array) -> FloatArray:
     """A numeric (or boolean) array as float64 with NaN for missing."""
-    arr = decoded_array(arr)
-    out = pc.cast(arr, pa.float64()).fill_null(np.nan) if len(arr) else pa.array([], pa.float64())
-    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return np.asarray(to_numpy(pc.cast(decoded_array(arr), pa.float64()), null=np.nan))
 
 
 def batch_labels(arr: pa.Array, most: int) -> tuple[IntArray, list[str]] | None:

@@ -12,8 +12,10 @@ Hive-style ``key=value`` directories add partition columns, as ``pyarrow`` does.
 from __future__ import annotations
 
 import os
+from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,26 +40,14 @@ def _cannot(path: Path | str, err: BaseException, hint: str = "") -> InputError:
     return InputError(f"{path}: cannot read Parquet: {first_line(err)}{hint}")
 
 
-class ParquetFileSource(Source):
-    """One Parquet file, streamed by row group with only the requested columns decoded."""
+class _ParquetSource(Source):
+    """What a Parquet file and a directory of parts share: the schema, row counts from the
+    footers, and one reader with or without undecoded text columns."""
 
     format = "parquet"
-
-    def __init__(self, path: Path, *, role: str) -> None:
-        self.role = role
-        self.path = str(path)
-        self._file = path
-        try:
-            with pq.ParquetFile(path) as pf:
-                raw = pf.schema_arrow
-                self._rows: int = pf.metadata.num_rows
-                # parsed once: a wide file's footer is read again by every column group
-                self._metadata = pf.metadata
-                self._group_rows = _largest_group(pf.metadata)
-        except (pa.ArrowException, OSError) as err:
-            raise _cannot(path, err) from err
-        check_names(raw.names, self.path)
-        self._schema = normalized_schema(raw)
+    _schema: pa.Schema
+    _rows: int
+    _group_rows: int
 
     def schema(self) -> pa.Schema:
         return self._schema
@@ -77,6 +67,32 @@ class ParquetFileSource(Source):
         self, columns: list[str], batch_rows: int, dictionary: list[str]
     ) -> Iterator[pa.RecordBatch]:
         return self._read(columns, batch_rows, dictionary)
+
+    @abstractmethod
+    def _read(
+        self, columns: list[str], batch_rows: int, dictionary: list[str]
+    ) -> Iterator[pa.RecordBatch]:
+        """Batches of ``columns``, the ``dictionary`` text columns undecoded."""
+
+
+class ParquetFileSource(_ParquetSource):
+    """One Parquet file, streamed by row group with only the requested columns decoded."""
+
+    def __init__(self, path: Path, *, role: str) -> None:
+        self.role = role
+        self.path = str(path)
+        self._file = path
+        try:
+            with pq.ParquetFile(path) as pf:
+                raw = pf.schema_arrow
+                self._rows = pf.metadata.num_rows
+                # parsed once: a wide file's footer is read again by every column group
+                self._metadata = pf.metadata
+                self._group_rows = _largest_group(pf.metadata)
+        except (pa.ArrowException, OSError) as err:
+            raise _cannot(path, err) from err
+        check_names(raw.names, self.path)
+        self._schema = normalized_schema(raw)
 
     def _read(
         self, columns: list[str], batch_rows: int, dictionary: list[str]
@@ -164,10 +180,8 @@ def discover_parts(root: Path) -> list[Path]:
     return out
 
 
-class ParquetDirSource(Source):
+class ParquetDirSource(_ParquetSource):
     """A directory of Parquet parts read as one dataset, part by part in sorted order."""
-
-    format = "parquet"
 
     def __init__(self, path: Path, *, role: str) -> None:
         import pyarrow.dataset as ds
@@ -199,21 +213,31 @@ class ParquetDirSource(Source):
         assert first is not None
         self._rows = rows
         self._group_rows = group_rows
-        try:
-            self._dataset = ds.dataset(
-                [str(p) for p in self._parts],
-                format="parquet",
-                partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
-                partition_base_dir=str(path),
-            )
-        except (pa.ArrowException, OSError) as err:
-            raise _cannot(path, err) from err
+        self._dataset = self._open_dataset([])
         full = self._dataset.schema
         check_names(full.names, self.path)
         self._scan_schema = full
         # pre-buffering reads whole row groups ahead: off, the peak stays near a few batches
         self._scan_options = ds.ParquetFragmentScanOptions(pre_buffer=False)
         self._schema = normalized_schema(full)
+
+    def _open_dataset(self, dictionary: list[str]) -> Any:
+        """The parts as one ``pyarrow.dataset`` (Hive ``key=value`` directories add
+        columns), the ``dictionary`` text columns read undecoded."""
+        import pyarrow.dataset as ds
+
+        fmt = ds.ParquetFileFormat(
+            read_options=ds.ParquetReadOptions(dictionary_columns=dictionary)
+        )
+        try:
+            return ds.dataset(
+                [str(p) for p in self._parts],
+                format=fmt,
+                partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
+                partition_base_dir=str(self._root),
+            )
+        except (pa.ArrowException, OSError) as err:
+            raise _cannot(self._root, err) from err
 
     def _check_same(self, a: pa.Schema, a_name: str, b: pa.Schema, b_name: str) -> None:
         where = f"{self.path}: cannot read Parquet: the files do not share one schema"
@@ -230,45 +254,14 @@ class ParquetDirSource(Source):
             if name not in a_types:
                 raise InputError(f"{where}: {b_name} has column {name!r}, {a_name} has not")
 
-    def schema(self) -> pa.Schema:
-        return self._schema
-
-    @property
-    def num_rows(self) -> int | None:
-        return self._rows
-
-    @property
-    def batch_rows_hint(self) -> int | None:
-        return self._group_rows or None
-
-    def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
-        return self._read(columns, batch_rows, [])
-
-    def _dictionary_batches(
-        self, columns: list[str], batch_rows: int, dictionary: list[str]
-    ) -> Iterator[pa.RecordBatch]:
-        return self._read(columns, batch_rows, dictionary)
-
     def _read(
         self, columns: list[str], batch_rows: int, dictionary: list[str]
     ) -> Iterator[pa.RecordBatch]:
-        import pyarrow.dataset as ds
 
         target = self.dictionary_schema(columns, dictionary)
         dataset, scan_schema = self._dataset, self._scan_schema
         if dictionary:  # the same parts, with these text columns read undecoded
-            fmt = ds.ParquetFileFormat(
-                read_options=ds.ParquetReadOptions(dictionary_columns=dictionary)
-            )
-            try:
-                dataset = ds.dataset(
-                    [str(p) for p in self._parts],
-                    format=fmt,
-                    partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
-                    partition_base_dir=str(self._root),
-                )
-            except (pa.ArrowException, OSError) as err:
-                raise _cannot(self._root, err) from err
+            dataset = self._open_dataset(dictionary)
             scan_schema = dataset.schema
         try:
             for fragment in dataset.get_fragments():
