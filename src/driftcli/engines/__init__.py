@@ -205,9 +205,9 @@ def partial(batches: Iterable[pa.RecordBatch], plan: Plan) -> bytes:
     try:
         for batch in rebatch(conform(b, plan.schema) for b in batches):
             builder.add(batch)
+        return to_bytes(builder.finish(path=plan.path, fmt=plan.fmt))
     finally:
-        builder._pool.shutdown(wait=True, cancel_futures=True)
-    return to_bytes(builder.finish(path=plan.path, fmt=plan.fmt))
+        builder.close()
 
 
 def _ordered(blobs: Iterable[bytes]) -> list[Profile]:

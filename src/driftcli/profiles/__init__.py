@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,28 +151,57 @@ class ProfileBuilder:
         # one task per worker and batch, each a share of the columns (interleaved, so kinds of
         # similar cost spread evenly): thousands of columns cost no thousands of tasks
         self._shares = [list(range(i, len(self.builders), workers)) for i in range(workers)]
+        self._inflight: list[Future[None]] = []
+        self._closed = False
 
     def _add_share(self, batch: pa.RecordBatch, share: list[int]) -> None:
         for i in share:
             self.builders[i].add(batch.column(i))
 
+    def _finish_share(self, share: list[int], done: dict[int, ColumnProfile]) -> None:
+        for i in share:
+            done[i] = self.builders[i].finish()
+
     def add(self, batch: pa.RecordBatch) -> None:
-        """Add one batch (its columns in the schema's order)."""
+        """Add one batch (its columns in the schema's order). The workers profile it while
+        the caller reads the next one; an error of this batch surfaces at the next call."""
         self.rows += batch.num_rows
-        futures = [self._pool.submit(self._add_share, batch, share) for share in self._shares]
+        self._wait()  # the previous batch: each column takes its batches in order
+        self._inflight = [
+            self._pool.submit(self._add_share, batch, share) for share in self._shares
+        ]
         if self.model is not None:
             names = batch.schema.names
             cols = [c for c in self.model_columns if c in names]
             self.model.update(batch.select(cols))
         if self.sampler is not None:
             self.sampler.add(batch)
-        for f in futures:
+        # returns while the workers profile this batch, so the caller reads the next one
+
+    def close(self) -> None:
+        """Stop the worker threads once the batch in flight is done; :meth:`finish` still
+        works after it, on the calling thread."""
+        self._closed = True
+        self._pool.shutdown(wait=True)
+
+    def _wait(self) -> None:
+        inflight, self._inflight = self._inflight, []
+        for f in inflight:
             f.result()
 
     def finish(self, *, path: str | None, fmt: str) -> Profile:
         """The profile of everything added."""
-        self._pool.shutdown()
-        columns = {b.name: b.finish() for b in self.builders}
+        self._wait()
+        # the last merges and compressions of each column, on the workers too
+        done: dict[int, ColumnProfile] = {}
+        if self._closed:
+            self._finish_share(list(range(len(self.builders))), done)
+        else:
+            futures = [self._pool.submit(self._finish_share, s, done) for s in self._shares]
+            for f in futures:
+                f.result()
+            self.close()
+        columns = {self.builders[i].name: done[i] for i in range(len(self.builders))}
         options: dict[str, Any] = {"exact_limit": self.exact_limit, "numerical": self.numerical}
         if self.summary_points != SUMMARY_POINTS:
             options["summary_points"] = self.summary_points
@@ -217,9 +246,9 @@ def build(
             builder.add(batch)
             if progress is not None:
                 progress(builder.rows, total_rows)
+        return builder.finish(path=path, fmt=fmt)
     finally:
-        builder._pool.shutdown(wait=True, cancel_futures=True)
-    return builder.finish(path=path, fmt=fmt)
+        builder.close()
 
 
 def _cpus() -> int:
