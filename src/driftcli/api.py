@@ -16,7 +16,7 @@ from driftcli.drift import analyze_profiles
 from driftcli.errors import InputError, UsageError
 from driftcli.gate import decide
 from driftcli.model import ModelQuality, ModelStats, drift_kinds, evaluate_stats, role_columns
-from driftcli.profiles import Profile, ProfileBuilder, build
+from driftcli.profiles import Profile, ProfileBuilder
 from driftcli.profiles.numeric import SUMMARY_POINTS, summary_points
 from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
@@ -103,40 +103,37 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
     width = group_width(source.batch_rows_hint or min(total or BATCH_ROWS, BATCH_ROWS))
     groups = [names] if sampled else column_groups(names, roles, source.format, width)
 
-    parts: list[Profile] = []
-    for n, group in enumerate(groups):
-
-        def tick(done: int, total_rows: int | None, n: int = n) -> None:
-            if progress is not None:
-                what = f"profiling {role}" + (f" ({n + 1}/{len(groups)})" if n else "")
-                progress(done, total_rows, what)
-
-        # text counted as categories may stay dictionary-encoded (Parquet): it is counted on
-        # its codes, never decoded; forced-numeric, model and sampled columns are decoded
-        undecoded = [] if sampled else [c for c in group if c not in forced and c not in roles]
-        parts.append(
-            build(
-                source.batches(group, BATCH_ROWS, dictionary=undecoded),
-                pa.schema([full.field(c) for c in group]),
-                role=role,
-                path=path,
-                fmt=fmt,
-                numerical=[c for c in settings.numerical if c in group],
-                exact_limit=exact_limit,
-                model=model if n == 0 else None,
-                model_columns=roles if n == 0 else (),
-                total_rows=total,
-                progress=tick,
-                sample_rows=settings.sample_rows if sampled else 0,
-                seed=settings.seed,
-                summary_points=points,
-            )
-        )
-    prof = parts[0]
-    for part in parts[1:]:  # disjoint columns: side by side, in the input's order
-        prof.columns.update(part.columns)
-    prof.columns = {c: prof.columns[c] for c in names}
-    return prof
+    # one builder for every group: the next group is read while the workers profile this one
+    builder = ProfileBuilder(
+        pa.schema([full.field(c) for c in names]),
+        role=role,
+        numerical=[c for c in settings.numerical if c in names],
+        exact_limit=exact_limit,
+        model=model,
+        model_columns=roles,
+        sample_rows=settings.sample_rows if sampled else 0,
+        seed=settings.seed,
+        summary_points=points,
+    )
+    position = {c: i for i, c in enumerate(names)}
+    try:
+        for n, group in enumerate(groups):
+            what = f"profiling {role}" + (f" ({n + 1}/{len(groups)})" if n else "")
+            # text counted as categories may stay dictionary-encoded (Parquet): it is counted
+            # on its codes, never decoded; forced-numeric, model and sampled columns are decoded
+            undecoded = [] if sampled else [c for c in group if c not in forced and c not in roles]
+            columns = [position[c] for c in group]
+            done = 0
+            for batch in source.batches(group, BATCH_ROWS, dictionary=undecoded):
+                if n == 0:
+                    builder.add_rows(batch.num_rows)
+                builder.add(batch, columns)
+                done += batch.num_rows
+                if progress is not None:
+                    progress(done, total, what)
+        return builder.finish(path=path, fmt=fmt)
+    finally:
+        builder.close()
 
 
 def needs_sample(settings: Settings) -> bool:

@@ -154,29 +154,38 @@ class ProfileBuilder:
         self._inflight: list[Future[None]] = []
         self._closed = False
 
-    def _add_share(self, batch: pa.RecordBatch, share: list[int]) -> None:
-        for i in share:
-            self.builders[i].add(batch.column(i))
+    def _add_share(self, batch: pa.RecordBatch, share: list[tuple[int, int]]) -> None:
+        for i, j in share:
+            self.builders[i].add(batch.column(j))
 
     def _finish_share(self, share: list[int], done: dict[int, ColumnProfile]) -> None:
         for i in share:
             done[i] = self.builders[i].finish()
 
-    def add(self, batch: pa.RecordBatch) -> None:
-        """Add one batch (its columns in the schema's order). The workers profile it while
-        the caller reads the next one; an error of this batch surfaces at the next call."""
-        self.rows += batch.num_rows
+    def add(self, batch: pa.RecordBatch, columns: Sequence[int] | None = None) -> None:
+        """Add one batch: all columns in the schema's order, or, for a group of a wide
+        input, the columns at positions ``columns`` of the schema (whose rows were counted
+        with the first group). The workers profile it while the caller reads the next one;
+        an error of this batch surfaces at the next call."""
+        if columns is None:
+            self.rows += batch.num_rows
+            columns = range(len(self.builders))
+        pairs = list(zip(columns, range(batch.num_columns), strict=True))
         self._wait()  # the previous batch: each column takes its batches in order
-        self._inflight = [
-            self._pool.submit(self._add_share, batch, share) for share in self._shares
-        ]
+        shares = [pairs[k :: len(self._shares)] for k in range(len(self._shares))]
+        self._inflight = [self._pool.submit(self._add_share, batch, s) for s in shares if s]
         if self.model is not None:
             names = batch.schema.names
             cols = [c for c in self.model_columns if c in names]
-            self.model.update(batch.select(cols))
+            if cols:
+                self.model.update(batch.select(cols))
         if self.sampler is not None:
             self.sampler.add(batch)
         # returns while the workers profile this batch, so the caller reads the next one
+
+    def add_rows(self, rows: int) -> None:
+        """Count rows whose columns come in groups (see :meth:`add`)."""
+        self.rows += rows
 
     def close(self) -> None:
         """Stop the worker threads once the batch in flight is done; :meth:`finish` still
