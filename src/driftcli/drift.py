@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli import stattests
 from driftcli.arrays import to_numpy
@@ -97,6 +96,8 @@ def _top(labels: pa.Array, counts: np.ndarray[Any, Any], rank: np.ndarray[Any, A
 def _categorical_sides(
     pair: ColumnPair, ref: CategoryCounts, cur: CategoryCounts, top: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    import pyarrow.compute as pc
+
     labels = pair.label_array
     rank = np.empty(len(labels), np.int64)
     rank[to_numpy(pc.sort_indices(labels))] = np.arange(len(labels))

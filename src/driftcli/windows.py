@@ -32,7 +32,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.errors import InputError, UsageError
 from driftcli.sources import Source, open_source
@@ -165,6 +164,8 @@ def time_kind(source: Source, column: str) -> str:
 
 def to_utc(arr: pa.Array | pa.ChunkedArray, where: str, column: str) -> pa.Array:
     """Any supported time column as ``timestamp[us]`` holding UTC (see the module rule)."""
+    import pyarrow.compute as pc
+
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     t = arr.type
@@ -340,6 +341,8 @@ def _sqlite_span(data: Any, source: Source, column: str) -> Span | None:
 
 def span(data: Any, source: Source, column: str) -> Span:
     """First and latest timestamp of ``column`` (an SQL aggregate for a database)."""
+    import pyarrow.compute as pc
+
     kind = time_kind(source, column)
     if isinstance(source, SqliteSource):
         fast = _sqlite_span(data, source, column)

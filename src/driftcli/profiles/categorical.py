@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.arrays import from_numpy, raw_values, to_numpy, valid_mask
 from driftcli.profiles.numeric import IntArray
@@ -47,6 +46,8 @@ class CategoryCounts:
 
 def as_labels(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Any categorical column as large_string labels (dictionary decoded, NaN missing)."""
+    import pyarrow.compute as pc
+
     t = arr.type
     if pa.types.is_dictionary(t):
         arr = pc.cast(arr, t.value_type)
@@ -60,6 +61,8 @@ def as_labels(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 def _grouped(labels: pa.Array, counts: IntArray) -> tuple[pa.Array, IntArray]:
     """Sum counts per label (hashing in Arrow, summing in numpy); labels in first-seen order."""
+    import pyarrow.compute as pc
+
     enc = pc.dictionary_encode(labels)
     summed = np.bincount(to_numpy(enc.indices), weights=counts, minlength=len(enc.dictionary))
     return enc.dictionary, summed.astype(np.int64)
@@ -114,6 +117,8 @@ class CategoryBuilder:
 
     def add(self, arr: pa.Array) -> None:
         """Count one batch of a categorical column."""
+        import pyarrow.compute as pc
+
         counted = _counted(arr)
         if counted is not None:
             values, counts, missing = counted
@@ -193,6 +198,8 @@ class CategoryBuilder:
 
 def align(ref: CategoryCounts, cur: CategoryCounts) -> tuple[pa.Array, IntArray, IntArray]:
     """Labels of both sides with aligned counts, ordered by total count, then label."""
+    import pyarrow.compute as pc
+
     n_ref = len(ref.labels)
     labels = pa.concat_arrays([ref.labels, cur.labels])
     enc = pc.dictionary_encode(labels)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.arrays import from_numpy, to_numpy
 from driftcli.errors import UsageError
@@ -53,6 +52,8 @@ def families_compatible(a: str, b: str) -> bool:
 
 def as_float64(arr: pa.Array | pa.ChunkedArray) -> FloatArray:
     """Numbers, dates and times as float64 (null -> NaN); integers beyond 2**53 round."""
+    import pyarrow.compute as pc
+
     t = arr.type
     if pa.types.is_dictionary(t):
         arr = pc.cast(arr, t.value_type)
@@ -97,6 +98,8 @@ class ColumnProfile:
 
     def as_numeric(self, role: str, exact_limit: int = EXACT_LIMIT) -> NumericSummary:
         """The column as numbers: its numeric summary, or its categories read as numbers."""
+        import pyarrow.compute as pc
+
         if self.numeric is not None:
             return self.numeric
         if self.categories is None:  # all-null or unsupported: no values at all
@@ -156,6 +159,8 @@ class ColumnProfile:
 
 def _labels_of(values: FloatArray, t: pa.DataType) -> pa.Array:
     """Category labels of numbers, formatted as the column's own type prints them."""
+    import pyarrow.compute as pc
+
     if pa.types.is_dictionary(t):
         t = t.value_type
     arr = from_numpy(np.asarray(values, dtype=np.float64))
@@ -172,6 +177,8 @@ def _labels_of(values: FloatArray, t: pa.DataType) -> pa.Array:
 
 
 def _temporal(ints: pa.Array, t: pa.DataType) -> pa.Array:
+    import pyarrow.compute as pc
+
     if pa.types.is_date(t):
         return pc.cast(pc.cast(ints, pa.timestamp("ns")), t)
     storage = pa.int32() if pa.types.is_time32(t) else pa.int64()
