@@ -52,9 +52,9 @@ class Typed:
 
 def decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """Dictionary-encoded columns as their plain value type; other columns unchanged."""
-    import pyarrow.compute as pc
-
     if pa.types.is_dictionary(col.type):
+        import pyarrow.compute as pc
+
         return pc.cast(col, col.type.value_type)
     return col
 
