@@ -15,7 +15,8 @@ from driftcli.columns import Typed, families_compatible, infer_kind_profiles
 from driftcli.drift import analyze_profiles, dataset_drift, skipped
 from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
 from driftcli.gate import decide
-from driftcli.performance import ModelQuality, role_columns
+from driftcli.model.options import role_columns
+from driftcli.model.quality import ModelQuality
 from driftcli.profiles import Profile
 from driftcli.result import ColumnResult, DatasetInfo, Result, SchemaChanges, Verdict
 from driftcli.settings import Settings

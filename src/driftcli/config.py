@@ -522,7 +522,7 @@ def _metric_limits(cfg: ConfigFile, table: dict[str, Any], out: FileValues) -> N
 
     The limit is a floor for higher-is-better metrics and a ceiling for lower-is-better ones.
     """
-    from driftcli.performance import DIRECTIONS
+    from driftcli.model.options import DIRECTIONS
 
     limits = list(out.settings.get("min_metric", []))
     for metric, value in table.items():
