@@ -21,10 +21,10 @@ from driftcli.profiles import Profile, ProfileBuilder, build
 from driftcli.profiles.numeric import SUMMARY_POINTS, summary_points
 from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
+from driftcli.selection import Selection
 from driftcli.settings import Settings
 from driftcli.sources import Source, open_pair, open_source
 from driftcli.sources.sql import is_database_url
-from driftcli.windows import Selection, check_rows, open_side, open_windows
 
 if TYPE_CHECKING:
     from driftcli.model.stats import ModelStats
@@ -253,7 +253,7 @@ def compare(
     (``stattest="psi"``, ``fail_on=["column"]``, ...). Raises a :class:`DriftcliError`
     (exit code 2 on the command line) when the check cannot run.
 
-    ``selection`` (:class:`driftcli.windows.Selection`) reads database URLs by table or
+    ``selection`` (:class:`driftcli.selection.Selection`) reads database URLs by table or
     query and picks time windows; with a time column, ``current`` may be None (both windows
     from ``reference``).
     """
@@ -375,6 +375,8 @@ def _compare_selected(
     progress: Progress | None,
 ) -> Result:
     """:func:`compare` for database inputs and time windows (:mod:`driftcli.windows`)."""
+    from driftcli.windows import check_rows, open_side, open_windows
+
     opts: dict[str, Any] = {
         "delimiter": settings.delimiter,
         "encoding": settings.encoding,

@@ -39,8 +39,8 @@ from driftcli.render import prometheus as prometheus_view
 from driftcli.render import targets, writer
 from driftcli.render.writer import atomic_writer
 from driftcli.result import Result
+from driftcli.selection import Selection
 from driftcli.settings import FAIL_CONDITIONS
-from driftcli.windows import Selection
 
 
 def _click_modules() -> list[Any]:
