@@ -330,3 +330,24 @@ def test_few_and_many_labels_give_the_same_comparison(tmp_path: Path, monkeypatc
     b = {k: v for k, v in json.loads(json_view.dumps(many)).items() if k not in drop}
     assert a == b
     assert any(c["kind"] == "categorical" and c["test"] for c in a["columns"])
+
+
+def test_labels_that_are_not_utf8_group_as_arrow_groups_them(tmp_path: Path, monkeypatch) -> None:
+    """Parquet does not check that text is UTF-8: such labels are grouped and ordered by
+    their bytes, as pyarrow.compute does, never decoded."""
+    from driftcli.arrays import text_bytes
+    from driftcli.profiles import categorical
+
+    raw = [b"ok", b"\xff\xfe", b"fine", b"\xc3", b"ok", b"\xc3"]
+    offsets = np.concatenate([[0], np.cumsum([len(v) for v in raw])]).astype(np.int32)
+    arr = pa.Array.from_buffers(
+        pa.string(), len(raw), [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(raw))]
+    )
+    assert text_bytes(arr) == raw
+    assert text_bytes(arr.slice(2, 3)) == raw[2:5]
+    wide = categorical.as_labels(arr)
+    few = categorical._encoded(wide)
+    monkeypatch.setattr(categorical, "SMALL_LABELS", -1)
+    many = categorical._encoded(wide)
+    assert few[0].tolist() == many[0].tolist() and few[2].tolist() == many[2].tolist()
+    assert few[1].equals(many[1])

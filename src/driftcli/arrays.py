@@ -147,6 +147,18 @@ def take_strings(arr: pa.Array, positions: np.ndarray[Any, Any]) -> pa.Array:
     )
 
 
+def text_bytes(arr: pa.Array) -> list[bytes | None]:
+    """The values of a ``string`` or ``large_string`` array as Python bytes: its buffers
+    read as binary, so text that is not valid UTF-8 (Parquet does not check) still groups
+    and orders as pyarrow.compute does, byte by byte."""
+    binary = pa.large_binary() if pa.types.is_large_string(arr.type) else pa.binary()
+    view = pa.Array.from_buffers(
+        binary, len(arr), arr.buffers(), null_count=arr.null_count, offset=arr.offset
+    )
+    out: list[bytes | None] = view.to_pylist()
+    return out
+
+
 def first_seen(values: list[Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """``pc.dictionary_encode`` of a list without nulls: each value's code (its distinct
     values numbered in first-seen order) and where each distinct value first occurs."""
@@ -161,10 +173,10 @@ def first_seen(values: list[Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any,
     return codes, firsts
 
 
-def sort_ranks(values: list[str]) -> np.ndarray[Any, Any]:
-    """Each text's place in ascending order, as ``pc.sort_indices`` orders them: by UTF-8
-    bytes, which is Python's code-point order (ties, which distinct labels do not have,
-    keep their order)."""
+def sort_ranks(values: list[Any]) -> np.ndarray[Any, Any]:
+    """Each text's place in ascending order, as ``pc.sort_indices`` orders text: by its
+    UTF-8 bytes, which is also Python's code-point order of the decoded strings (ties,
+    which distinct labels do not have, keep their order)."""
     order = sorted(range(len(values)), key=values.__getitem__)
     rank = np.empty(len(values), np.int64)
     rank[order] = np.arange(len(values))

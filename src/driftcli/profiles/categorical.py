@@ -16,6 +16,7 @@ from driftcli.arrays import (
     raw_values,
     sort_ranks,
     take_strings,
+    text_bytes,
     to_numpy,
     valid_mask,
 )
@@ -74,8 +75,8 @@ def as_labels(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 def _grouped(labels: pa.Array, counts: IntArray) -> tuple[pa.Array, IntArray]:
     """Sum counts per label (hashing in Arrow, summing in numpy); labels in first-seen order."""
-    if len(labels) <= SMALL_LABELS and labels.null_count == 0:
-        codes, firsts = first_seen(labels.to_pylist())
+    if len(labels) <= SMALL_LABELS and labels.null_count == 0 and _is_text(labels):
+        codes, firsts = first_seen(text_bytes(labels))
         summed = np.bincount(codes, weights=counts, minlength=len(firsts))
         grouped = labels if len(firsts) == len(labels) else _picked(labels, firsts)
         return grouped, summed.astype(np.int64)
@@ -84,6 +85,10 @@ def _grouped(labels: pa.Array, counts: IntArray) -> tuple[pa.Array, IntArray]:
     enc = pc.dictionary_encode(labels)
     summed = np.bincount(to_numpy(enc.indices), weights=counts, minlength=len(enc.dictionary))
     return enc.dictionary, summed.astype(np.int64)
+
+
+def _is_text(labels: pa.Array) -> bool:
+    return bool(pa.types.is_string(labels.type) or pa.types.is_large_string(labels.type))
 
 
 def _picked(labels: pa.Array, positions: np.ndarray[Any, Any]) -> pa.Array:
@@ -232,8 +237,8 @@ def _encoded(labels: pa.Array) -> tuple[IntArray, pa.Array, IntArray]:
     """``labels`` (no nulls) dictionary-encoded: each one's code, the distinct labels in
     first-seen order, and each distinct label's rank in label order. Few labels are
     encoded in Python and numpy (no pyarrow.compute), many by Arrow."""
-    if len(labels) <= SMALL_LABELS and labels.null_count == 0:
-        values = labels.to_pylist()
+    if len(labels) <= SMALL_LABELS and labels.null_count == 0 and _is_text(labels):
+        values = text_bytes(labels)
         codes, firsts = first_seen(values)
         return codes, _picked(labels, firsts), sort_ranks([values[i] for i in firsts])
     import pyarrow.compute as pc
