@@ -60,7 +60,7 @@ def as_labels(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Any categorical column as large_string labels (dictionary decoded, NaN missing)."""
     t = arr.type
     if isinstance(arr, pa.Array) and (pa.types.is_string(t) or pa.types.is_large_string(t)):
-        return large_strings(arr)  # a Parquet dictionary's labels: no pyarrow.compute
+        return large_strings(arr)  # e.g. a Parquet dictionary's labels: no pyarrow.compute
     import pyarrow.compute as pc
 
     if pa.types.is_dictionary(t):
@@ -74,7 +74,8 @@ def as_labels(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 
 def _grouped(labels: pa.Array, counts: IntArray) -> tuple[pa.Array, IntArray]:
-    """Sum counts per label (hashing in Arrow, summing in numpy); labels in first-seen order."""
+    """Sum counts per label, labels in first-seen order: few labels hashed in Python by
+    their bytes, many in Arrow; summed in numpy."""
     if len(labels) <= SMALL_LABELS and labels.null_count == 0 and _is_text(labels):
         codes, firsts = first_seen(text_bytes(labels))
         summed = np.bincount(codes, weights=counts, minlength=len(firsts))
