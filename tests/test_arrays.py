@@ -156,3 +156,198 @@ def test_parquet_directory_text_read_as_dictionary_profiles_like_decoded(tmp_pat
         assert a is not None and b is not None
         assert a.as_dict() == b.as_dict(), name
         assert from_dir.columns[name].missing == from_table.columns[name].missing
+
+
+# -- labels without pyarrow.compute: the same results as pyarrow.compute -------------------
+
+TRICKY = ["b", "a", "", "a\x00", "a", "é", "z", "\U0001f600", "\uffff", "ab", "B", "", "e\u0301"]
+
+
+def _string_arrays() -> list[pa.Array]:
+    """String arrays with nulls, empty strings, NULs, non-ASCII, and slices at odd offsets."""
+    base = pa.array([*TRICKY, None, "x" * 300, None, "tail"], pa.string())
+    return [base, base.slice(3), base.slice(9, 5), base.slice(1, 0), pa.array(TRICKY, pa.string())]
+
+
+def test_large_strings_equals_arrow_cast() -> None:
+    import pyarrow.compute as pc
+
+    from driftcli.arrays import large_strings
+
+    for arr in _string_arrays():
+        got = large_strings(arr)
+        assert got.type == pa.large_string()
+        got.validate(full=True)
+        assert got.equals(pc.cast(arr, pa.large_string()))
+        assert got.null_count == arr.null_count
+    wide = pa.array(TRICKY, pa.large_string())
+    assert large_strings(wide) is wide
+
+
+def test_take_strings_equals_arrow_take() -> None:
+    from driftcli.arrays import take_strings
+
+    rng = np.random.default_rng(5)
+    for arr in _string_arrays():
+        wide = arr.cast(pa.large_string())
+        mask = valid_mask(wide)
+        valid = np.flatnonzero(mask) if mask is not None else np.arange(len(wide))
+        for positions in (valid, valid[::-1], rng.choice(valid, 3 * len(valid)), valid[:0]):
+            got = take_strings(wide, positions)
+            got.validate(full=True)
+            assert got.equals(wide.take(pa.array(positions, pa.int64())))
+
+
+def test_first_seen_and_sort_ranks_equal_arrow_encoding_and_order() -> None:
+    import pyarrow.compute as pc
+
+    from driftcli.arrays import first_seen, sort_ranks
+
+    rng = np.random.default_rng(6)
+    for values in (TRICKY, list(rng.choice(TRICKY, 200)), sorted(set(TRICKY)), [], ["only"]):
+        arr = pa.array(values, pa.large_string())
+        codes, firsts = first_seen(values)
+        enc = pc.dictionary_encode(arr)
+        assert codes.tolist() == enc.indices.to_pylist()
+        assert [values[i] for i in firsts] == enc.dictionary.to_pylist()
+        distinct = enc.dictionary.to_pylist()
+        expect = np.empty(len(distinct), np.int64)
+        expect[pc.sort_indices(enc.dictionary).to_numpy()] = np.arange(len(distinct))
+        assert sort_ranks(distinct).tolist() == expect.tolist()
+
+
+def test_strings_builds_the_array_arrow_builds() -> None:
+    from driftcli.arrays import strings
+
+    for texts in (TRICKY, [], ["-5", "0", "123456789012345678"]):
+        got = strings(texts)
+        got.validate(full=True)
+        assert got.equals(pa.array(texts, pa.large_string()))
+
+
+@pytest.mark.parametrize(
+    "t",
+    [
+        pa.bool_(),
+        pa.int8(),
+        pa.int16(),
+        pa.int32(),
+        pa.int64(),
+        pa.uint8(),
+        pa.uint32(),
+        pa.uint64(),
+        pa.float16(),
+        pa.float32(),
+        pa.float64(),
+    ],
+)
+def test_as_float64_equals_arrow_cast(t: pa.DataType) -> None:
+    """Numbers convert in numpy exactly as Arrow's float64 cast does: nulls NaN, integers
+    beyond 2**53 rounded to nearest."""
+    import pyarrow.compute as pc
+
+    from driftcli.profiles.column import as_float64
+
+    rng = np.random.default_rng(7)
+    if pa.types.is_boolean(t):
+        values: list[object] = [bool(v) for v in rng.integers(0, 2, 40)]
+    elif pa.types.is_floating(t):
+        values = [*rng.normal(0, 1e3, 36).tolist(), 0.0, -0.0, float("inf"), float("nan")]
+    else:
+        dtype = np.dtype(t.to_pandas_dtype())
+        info = np.iinfo(dtype)
+        edges = [int(info.min), int(info.max), 0, 1, 2**53 + 1, -(2**53) - 1, 2**63 - 1]
+        values = [v for v in edges if info.min <= v <= info.max]
+        drawn = rng.integers(info.min, info.max, 30, dtype=dtype, endpoint=True)
+        values += [int(v) for v in drawn]
+    arr = pa.array([None if i % 5 == 3 else v for i, v in enumerate(values)], t)
+    cases = [arr, arr.slice(3), arr.slice(2, 11), pa.chunked_array([arr.slice(1, 9), arr])]
+    if pa.types.is_float16(t):
+        cases.append(pa.array(np.array([1.5, -0.0, 65504.0], np.float16)))
+    for case in cases:
+        one = case.combine_chunks() if isinstance(case, pa.ChunkedArray) else case
+        source = pc.cast(one, pa.int8()) if pa.types.is_boolean(t) else one
+        lifted = pc.cast(source, pa.float64(), safe=False)  # as the cast it replaces
+        expect = np.asarray(lifted.to_numpy(zero_copy_only=False), dtype=np.float64)
+        got = as_float64(case)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, expect)
+        assert np.array_equal(np.signbit(got), np.signbit(expect))
+
+
+def test_union_equals_numpy_union1d() -> None:
+    from driftcli.stattests.base import _union
+
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        a = np.unique(np.round(rng.normal(size=rng.integers(0, 40)), 1))
+        b = np.unique(np.round(rng.normal(size=rng.integers(0, 40)), 1))
+        np.testing.assert_array_equal(_union(a, b), np.union1d(a, b))
+    for a, b in (([-0.0, 1.0], [0.0, 2.0]), ([0.0], [-0.0]), ([1.0, np.nan], [np.nan])):
+        got, expect = _union(np.array(a), np.array(b)), np.union1d(np.array(a), np.array(b))
+        np.testing.assert_array_equal(got, expect)
+        assert np.array_equal(np.signbit(got), np.signbit(expect))
+
+
+def test_few_and_many_labels_give_the_same_comparison(tmp_path: Path, monkeypatch) -> None:
+    """The Python/numpy paths for few labels and pyarrow.compute's for many agree: the
+    same comparison with every label set forced down pyarrow.compute's path."""
+    import json
+
+    import driftcli
+    import driftcli.drift
+    from driftcli.profiles import categorical, column
+    from driftcli.render import json as json_view
+
+    rng = np.random.default_rng(9)
+    words = np.array([*TRICKY, *(f"w{i}" for i in range(60))])
+
+    def table(shift: int) -> pa.Table:
+        n = 3000
+        text = pa.array(words[(rng.integers(0, 40, n) + shift) % len(words)], pa.string())
+        text = pc_null_every(pa.chunked_array([text]), 11)
+        return pa.table(
+            {
+                "s": text,
+                "d": text.dictionary_encode(),
+                "i": pa.array(rng.integers(0, 6 + shift, n).astype(np.int32)),
+                "u": pa.array(rng.integers(0, 4, n).astype(np.uint8)),
+                "b": pa.array(rng.integers(0, 2, n).astype(bool)),
+            }
+        )
+
+    paths = []
+    for name, shift in (("ref", 0), ("cur", 3)):
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(table(shift), path, row_group_size=400)
+        paths.append(str(path))
+    few = driftcli.compare(*paths, categorical=["i", "u"])
+    for module in (categorical, column, driftcli.drift):
+        monkeypatch.setattr(module, "SMALL_LABELS", -1)
+    many = driftcli.compare(*paths, categorical=["i", "u"])
+    drop = {"generated_at"}
+    a = {k: v for k, v in json.loads(json_view.dumps(few)).items() if k not in drop}
+    b = {k: v for k, v in json.loads(json_view.dumps(many)).items() if k not in drop}
+    assert a == b
+    assert any(c["kind"] == "categorical" and c["test"] for c in a["columns"])
+
+
+def test_labels_that_are_not_utf8_group_as_arrow_groups_them(tmp_path: Path, monkeypatch) -> None:
+    """Parquet does not check that text is UTF-8: such labels are grouped and ordered by
+    their bytes, as pyarrow.compute does, never decoded."""
+    from driftcli.arrays import text_bytes
+    from driftcli.profiles import categorical
+
+    raw = [b"ok", b"\xff\xfe", b"fine", b"\xc3", b"ok", b"\xc3"]
+    offsets = np.concatenate([[0], np.cumsum([len(v) for v in raw])]).astype(np.int32)
+    arr = pa.Array.from_buffers(
+        pa.string(), len(raw), [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(raw))]
+    )
+    assert text_bytes(arr) == raw
+    assert text_bytes(arr.slice(2, 3)) == raw[2:5]
+    wide = categorical.as_labels(arr)
+    few = categorical._encoded(wide)
+    monkeypatch.setattr(categorical, "SMALL_LABELS", -1)
+    many = categorical._encoded(wide)
+    assert few[0].tolist() == many[0].tolist() and few[2].tolist() == many[2].tolist()
+    assert few[1].equals(many[1])

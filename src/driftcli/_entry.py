@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> None:
     # memory of a streamed run stays flat as rows grow (measured +6% from 1M to 10M rows,
     # +17% with the default mimalloc pool). Set before pyarrow loads; a user's choice wins.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    # numpy's OpenBLAS starts a thread per core at import: 0.13 s of CPU on every run, for
+    # matrix products only the multivariate check makes (on small matrices). One thread also
+    # makes those products' rounding independent of the machine's core count.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     _keep_heap_blocks()
     from driftcli.cli import main as run
 

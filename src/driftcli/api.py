@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -15,15 +15,19 @@ from driftcli.comparison import Progress, check_named_columns, compare_profiles
 from driftcli.drift import analyze_profiles
 from driftcli.errors import InputError, UsageError
 from driftcli.gate import decide
-from driftcli.model import ModelQuality, ModelStats, drift_kinds, evaluate_stats, role_columns
+from driftcli.model.options import role_columns
+from driftcli.model.quality import ModelQuality, without_roles
 from driftcli.profiles import Profile, ProfileBuilder
 from driftcli.profiles.numeric import SUMMARY_POINTS, summary_points
 from driftcli.profiles.store import is_profile
 from driftcli.result import DatasetDrift, Result
+from driftcli.selection import Selection
 from driftcli.settings import Settings
 from driftcli.sources import Source, open_pair, open_source
 from driftcli.sources.sql import is_database_url
-from driftcli.windows import Selection, check_rows, open_side, open_windows
+
+if TYPE_CHECKING:
+    from driftcli.model.stats import ModelStats
 
 #: Rows per record batch when streaming a side into its profile.
 BATCH_ROWS = 131_072
@@ -90,11 +94,11 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
             rows = sum(b.num_rows for b in source.batches(full.names[:1], BATCH_ROWS))
         empty = Profile({}, rows, source.path, source.format, {"exact_limit": settings.exact_limit})
         if role_columns(settings):
-            empty.model = ModelStats.empty(settings, exact_limit=settings.exact_limit)
+            empty.model = _empty_stats(settings)
         return empty
     path, fmt, total = source.path, source.format, source.num_rows
     roles = [c for c in role_columns(settings) if c in names]
-    model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
+    model = _empty_stats(settings) if roles else None
     exact_limit = effective_exact_limit(settings, len(names))
     points = effective_summary_points(settings, exact_limit)
     sampled = needs_sample(settings)
@@ -184,9 +188,20 @@ def column_groups(
     return [first[i : i + width] for i in range(0, len(first), width)]
 
 
+def _empty_stats(settings: Settings) -> ModelStats:
+    """A side's model summary before its first batch (role columns given)."""
+    from driftcli.model.stats import ModelStats
+
+    return ModelStats.empty(settings, exact_limit=settings.exact_limit)
+
+
 def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQuality:
     """Model quality from the two sides' model summaries; role columns' drift from their
     column profiles, with the kinds the task asks for."""
+    if not role_columns(settings):  # model summaries a profile may carry are not asked for
+        return without_roles(settings)
+    from driftcli.model.evaluate import drift_kinds, evaluate_stats
+
     stats = []
     for side in (ref, cur):
         if side.model is not None:
@@ -197,11 +212,8 @@ def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQual
                 "same --target / --prediction / --proba"
             )
         else:
-            stats.append(ModelStats.empty(settings, exact_limit=settings.exact_limit))
+            stats.append(_empty_stats(settings))
     ref_stats, cur_stats = stats
-    if not role_columns(settings):  # model summaries a profile may carry are not asked for
-        empty = ModelStats.empty(settings, exact_limit=settings.exact_limit)
-        return evaluate_stats(empty, empty, settings, _no_drift)
     kinds = drift_kinds(ref_stats, settings)
 
     def column_drift(name: str) -> dict[str, Any]:
@@ -221,10 +233,6 @@ def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQual
     return evaluate_stats(ref_stats, cur_stats, settings, column_drift)
 
 
-def _no_drift(name: str) -> dict[str, Any]:
-    raise AssertionError(f"no role columns, yet drift asked for {name!r}")
-
-
 def compare(
     reference: Any,
     current: Any = None,
@@ -242,7 +250,7 @@ def compare(
     (``stattest="psi"``, ``fail_on=["column"]``, ...). Raises a :class:`DriftcliError`
     (exit code 2 on the command line) when the check cannot run.
 
-    ``selection`` (:class:`driftcli.windows.Selection`) reads database URLs by table or
+    ``selection`` (:class:`driftcli.selection.Selection`) reads database URLs by table or
     query and picks time windows; with a time column, ``current`` may be None (both windows
     from ``reference``).
     """
@@ -340,7 +348,7 @@ def _segment_profiles(
     roles = [c for c in role_columns(settings) if c in schema.names]
 
     def factory() -> ProfileBuilder:
-        model = ModelStats.empty(settings, exact_limit=settings.exact_limit) if roles else None
+        model = _empty_stats(settings) if roles else None
         return ProfileBuilder(
             schema,
             role=role,
@@ -364,6 +372,8 @@ def _compare_selected(
     progress: Progress | None,
 ) -> Result:
     """:func:`compare` for database inputs and time windows (:mod:`driftcli.windows`)."""
+    from driftcli.windows import check_rows, open_side, open_windows
+
     opts: dict[str, Any] = {
         "delimiter": settings.delimiter,
         "encoding": settings.encoding,

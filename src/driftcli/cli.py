@@ -26,21 +26,16 @@ from driftcli import config as config_file
 from driftcli.api import compare as run_compare
 from driftcli.errors import DriftcliError, OutputError, ResourceError, UsageError
 from driftcli.gate import EXIT_ERROR
+from driftcli.history import DEFAULT_MONITOR
 from driftcli.history import options as history_opts
-from driftcli.history.store import DEFAULT_MONITOR
-from driftcli.notify import as_json, deliver
-from driftcli.notify import exit_code as run_exit_code
-from driftcli.render import console as console_view
 from driftcli.render import github as github_view
 from driftcli.render import json as json_view
-from driftcli.render import junit as junit_view
-from driftcli.render import markdown as markdown_view
 from driftcli.render import prometheus as prometheus_view
 from driftcli.render import targets, writer
 from driftcli.render.writer import atomic_writer
 from driftcli.result import Result
+from driftcli.selection import Selection
 from driftcli.settings import FAIL_CONDITIONS
-from driftcli.windows import Selection
 
 
 def _click_modules() -> list[Any]:
@@ -204,6 +199,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int | None, str], None] 
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from driftcli.render import console as console_view
 
     with Progress(
         TextColumn("comparing columns"),
@@ -592,8 +589,7 @@ def compare(
                 print(f"driftcli: warning: {text.terminal(message)}", file=sys.stderr)
         past = history_opts.Past.read(hist, monitor, persist, run.settings.fail_on)
         result = past.gate(result)
-        delivered = deliver(result, run.notify, changed=past.changed(result))
-        code = run_exit_code(result.exit_code, delivered)
+        code, delivery = _alert(result, run.notify, changed=past.changed(result))
         code = past.record(hist, result, code)
         _history_state["recorded"] = "yes"
         write_outputs(
@@ -602,13 +598,30 @@ def compare(
             html_path=out.html,
             outputs=out,
             exit_code=code,
-            delivery=as_json(delivered),
+            delivery=delivery,
             trends=past.trends(result),
         )
     if not out.quiet:
+        from driftcli.render import console as console_view
+
         stream = sys.stderr if out.json == "-" else sys.stdout
         console_view.render(result, stream, show_all=out.show_all)
     return code
+
+
+def _alert(
+    result: Result, settings: config_file.NotifySettings, *, changed: bool | None
+) -> tuple[int, dict[str, Any] | None]:
+    """Send the alerts of ``--notify-webhook`` / ``--notify-email``: the run's exit code
+    (a failed delivery turns 0 into 2) and the JSON ``delivery``. :mod:`driftcli.notify`
+    (smtplib, email, urllib: 20 ms) is imported only when a channel is configured; without
+    one nothing is sent, the code is the verdict's and there is no ``delivery``."""
+    if not (settings.webhook or settings.email.to):
+        return result.exit_code, None
+    from driftcli import notify
+
+    delivered = notify.deliver(result, settings, changed=changed)
+    return notify.exit_code(result.exit_code, delivered), notify.as_json(delivered)
 
 
 def _check_targets(
@@ -693,8 +706,12 @@ def write_outputs(
         files.append((html_path, html_view.render(result, trends=trends)))
     if outputs is not None:
         if outputs.junit:
+            from driftcli.render import junit as junit_view  # xml.etree: only when asked
+
             files.append((outputs.junit, junit_view.dumps(result)))
         if outputs.markdown:
+            from driftcli.render import markdown as markdown_view
+
             files.append((outputs.markdown, markdown_view.dumps(result)))
         if outputs.prometheus:
             labels = prometheus_view.parse_labels(outputs.prometheus_labels)
@@ -1140,6 +1157,8 @@ def list_tests() -> int:
         kinds = ", ".join(k.value for k in t.kinds) + (" (binary)" if t.binary_only else "")
         rule = "p <" if t.output.value == "p_value" else ">="
         table.add_row(name, kinds, t.output.value, f"{rule} {t.default_threshold:g}", t.description)
+    from driftcli.render import console as console_view
+
     console_view.make_console(sys.stdout).print(table)
     return 0
 

@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.errors import UsageError
 from driftcli.profiles.column import (
@@ -54,6 +53,8 @@ class Typed:
 def decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """Dictionary-encoded columns as their plain value type; other columns unchanged."""
     if pa.types.is_dictionary(col.type):
+        import pyarrow.compute as pc
+
         return pc.cast(col, col.type.value_type)
     return col
 

@@ -15,7 +15,8 @@ from driftcli.columns import Typed, families_compatible, infer_kind_profiles
 from driftcli.drift import analyze_profiles, dataset_drift, skipped
 from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
 from driftcli.gate import decide
-from driftcli.performance import ModelQuality, role_columns
+from driftcli.model.options import role_columns
+from driftcli.model.quality import ModelQuality
 from driftcli.profiles import Profile
 from driftcli.result import ColumnResult, DatasetInfo, Result, SchemaChanges, Verdict
 from driftcli.settings import Settings
@@ -168,7 +169,7 @@ def analyze_beyond(
     result: Result, ref: Profile, cur: Profile, settings: Settings, shared: list[str]
 ) -> None:
     """Fill the sections beyond one column: missing values, quality, multivariate."""
-    from driftcli.analysis import missing, multivariate, quality
+    from driftcli.analysis import missing, quality
 
     result.missing = missing.compare(
         ref, cur, shared, alpha=settings.missing_alpha, max_change=settings.max_missing_change
@@ -189,6 +190,8 @@ def analyze_beyond(
         max_duplicate_share=settings.max_duplicate_share,
     )
     if settings.multivariate:
+        from driftcli.analysis import multivariate
+
         kinds = {c.name: c.kind for c in result.columns}
         numeric = [n for n in shared if kinds.get(n) == "numeric"]
         categorical = [n for n in shared if kinds.get(n) == "categorical"]

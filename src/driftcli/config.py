@@ -31,17 +31,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from driftcli import stattests
 from driftcli.errors import ConfigError, UsageError
 from driftcli.render.prometheus import parse_labels
 from driftcli.settings import OVERRIDE_KINDS, ColumnOverride, Settings
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
 
 CONFIG_NAME = "driftcli.toml"
 PYPROJECT_NAME = "pyproject.toml"
@@ -424,6 +425,10 @@ def _read_bytes(path: Path, shown: Path) -> bytes:
 
 def _loads(text: str, shown: Path) -> dict[str, Any]:
     """Parse TOML; invalid or absurdly nested text is a one-line :class:`ConfigError`."""
+    if sys.version_info >= (3, 11):  # imported when a config file is read
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -522,7 +527,7 @@ def _metric_limits(cfg: ConfigFile, table: dict[str, Any], out: FileValues) -> N
 
     The limit is a floor for higher-is-better metrics and a ceiling for lower-is-better ones.
     """
-    from driftcli.performance import DIRECTIONS
+    from driftcli.model.options import DIRECTIONS
 
     limits = list(out.settings.get("min_metric", []))
     for metric, value in table.items():

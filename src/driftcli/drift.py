@@ -8,10 +8,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli import stattests
-from driftcli.arrays import to_numpy
+from driftcli.arrays import SMALL_LABELS, sort_ranks, to_numpy
 from driftcli.columns import Typed, profile_array
 from driftcli.errors import UsageError
 from driftcli.profiles.categorical import CategoryCounts
@@ -98,8 +97,13 @@ def _categorical_sides(
     pair: ColumnPair, ref: CategoryCounts, cur: CategoryCounts, top: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     labels = pair.label_array
-    rank = np.empty(len(labels), np.int64)
-    rank[to_numpy(pc.sort_indices(labels))] = np.arange(len(labels))
+    if len(labels) <= SMALL_LABELS:  # few labels: ranked in Python, no pyarrow.compute
+        rank = sort_ranks(pair.labels)
+    else:
+        import pyarrow.compute as pc
+
+        rank = np.empty(len(labels), np.int64)
+        rank[to_numpy(pc.sort_indices(labels))] = np.arange(len(labels))
     out = []
     for mine, other, side in (
         (pair.ref_counts, pair.cur_counts, ref),

@@ -239,7 +239,7 @@ class Settings:
         self.na_values = list(self.na_values)
         if len(self.delimiter) != 1:
             raise UsageError(f"--delimiter must be one character, got {self.delimiter!r}")
-        from driftcli.performance import validate_settings
+        from driftcli.model.options import validate_settings
 
         validate_settings(self)
         self._check_limits_have_a_target()

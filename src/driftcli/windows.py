@@ -32,9 +32,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.errors import InputError, UsageError
+from driftcli.selection import Selection as Selection  # defined apart: every compare makes one
 from driftcli.sources import Source, open_source
 from driftcli.sources.filtered import FilteredSource, ParquetFilteredSource
 from driftcli.sources.parquet import ParquetDirSource, ParquetFileSource
@@ -165,6 +165,8 @@ def time_kind(source: Source, column: str) -> str:
 
 def to_utc(arr: pa.Array | pa.ChunkedArray, where: str, column: str) -> pa.Array:
     """Any supported time column as ``timestamp[us]`` holding UTC (see the module rule)."""
+    import pyarrow.compute as pc
+
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     t = arr.type
@@ -340,6 +342,8 @@ def _sqlite_span(data: Any, source: Source, column: str) -> Span | None:
 
 def span(data: Any, source: Source, column: str) -> Span:
     """First and latest timestamp of ``column`` (an SQL aggregate for a database)."""
+    import pyarrow.compute as pc
+
     kind = time_kind(source, column)
     if isinstance(source, SqliteSource):
         fast = _sqlite_span(data, source, column)
@@ -410,35 +414,6 @@ def windowed(
 
 
 # -- both sides ---------------------------------------------------------------------------
-
-
-@dataclass
-class Selection:
-    """How the rows of each side are chosen: table or query of a database URL, and windows."""
-
-    table: str | None = None
-    query: str | None = None
-    reference_query: str | None = None
-    current_query: str | None = None
-    time_column: str | None = None
-    current_window: str | None = None
-    reference_window: str | None = None
-    as_of: str | None = None
-
-    def check(self) -> None:
-        """Options that cannot go together, and windows without a time column."""
-        if self.table is not None and self.query is not None:
-            raise UsageError("--table and --query cannot be combined: give one")
-        windows = self.current_window or self.reference_window or self.as_of
-        if windows and not self.time_column:
-            raise UsageError("--current-window, --reference-window and --as-of need --time-column")
-
-    def side_query(self, role: str) -> tuple[str | None, str | None]:
-        """(table, query) for one side: the per-side query wins over --table/--query."""
-        q = self.reference_query if role == "reference" else self.current_query
-        if q is not None:
-            return None, q
-        return self.table, self.query
 
 
 @dataclass

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.errors import InputError
 from driftcli.profiles import Profile
@@ -107,6 +106,8 @@ def _floats(col: pa.ChunkedArray) -> FloatMatrix:
 
 
 def _labels(col: pa.ChunkedArray) -> np.ndarray[Any, Any]:
+    import pyarrow.compute as pc
+
     text = pc.cast(col, pa.string()) if not pa.types.is_string(col.type) else col
     return np.asarray(pc.fill_null(text, "\x00missing").to_pylist(), dtype=object)
 

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.errors import DriftcliError
 from driftcli.profiles import Profile, ProfileBuilder
@@ -36,6 +35,8 @@ Factory = Callable[[], ProfileBuilder]
 def segment_codes(col: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarray[Any, Any]]:
     """The distinct segment values of ``col`` as text (missing -> ``(missing)``) and, per
     row, the index of its value: dictionary encoding keeps this vectorized."""
+    import pyarrow.compute as pc
+
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
     if not pa.types.is_dictionary(col.type):

@@ -3,27 +3,52 @@
 :func:`record_run` is what ``compare`` (and ``timeline``) call with a finished
 :class:`~driftcli.result.Result`; :func:`record_failure` records a run that could not run.
 The storage lives in :mod:`driftcli.history.store`, the views in :mod:`driftcli.history.view`.
+
+Importing this package costs nothing: ``compare`` without ``--history`` imports it for
+:data:`DEFAULT_MONITOR` and :mod:`driftcli.history.options`, so the storage (sqlite3,
+hashlib, the SQL sources) and the other names are imported on first use (PEP 562).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from driftcli.history.gating import (
-    DEFAULT_PERSIST,
-    apply_persistence,
-    previous_verdict,
-    verdict_changed,
-)
-from driftcli.history.store import (
-    DEFAULT_MONITOR,
-    SCHEMA_VERSION,
-    History,
-    HistoryError,
-    Run,
-    open_history,
-)
-from driftcli.result import Result
+#: The monitor a run is recorded under when ``--monitor`` is not given.
+DEFAULT_MONITOR = "default"
+
+if TYPE_CHECKING:
+    from driftcli.history.gating import (
+        DEFAULT_PERSIST,
+        apply_persistence,
+        previous_verdict,
+        verdict_changed,
+    )
+    from driftcli.history.store import SCHEMA_VERSION, History, HistoryError, Run, open_history
+    from driftcli.result import Result
+
+_LAZY = {
+    "DEFAULT_PERSIST": "driftcli.history.gating",
+    "apply_persistence": "driftcli.history.gating",
+    "previous_verdict": "driftcli.history.gating",
+    "verdict_changed": "driftcli.history.gating",
+    "SCHEMA_VERSION": "driftcli.history.store",
+    "History": "driftcli.history.store",
+    "HistoryError": "driftcli.history.store",
+    "Run": "driftcli.history.store",
+    "open_history": "driftcli.history.store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the storage and gating names on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'driftcli.history' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def record_run(
@@ -39,6 +64,8 @@ def record_run(
     Raises :class:`HistoryError` (one line) when the history cannot be written; the caller
     reports it and decides the exit code (``compare``: a pass becomes 2).
     """
+    from driftcli.history.store import open_history
+
     hist = open_history(target)
     try:
         return _guard(
@@ -60,6 +87,8 @@ def record_failure(
     version: str | None = None,
 ) -> int:
     """Append a run that could not run (exit code 2) and why."""
+    from driftcli.history.store import open_history
+
     hist = open_history(target)
     try:
         return _guard(
@@ -79,6 +108,8 @@ def record_failure(
 
 def _guard(target: str, write: Callable[[], int]) -> int:
     """Run a write; any database failure becomes a one-line :class:`HistoryError`."""
+    from driftcli.history.store import HistoryError
+
     try:
         return write()
     except HistoryError:

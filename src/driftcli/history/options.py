@@ -13,28 +13,19 @@ import sys
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftcli import __version__, text
 from driftcli.errors import UsageError
 from driftcli.gate import EXIT_ERROR, EXIT_PASSED
-from driftcli.history.gating import (
-    DEFAULT_PERSIST,
-    _earlier,
-    apply_persistence,
-    previous_verdict,
-    verdict_changed,
-)
-from driftcli.history.store import (
-    DEFAULT_MONITOR,
-    History,
-    HistoryError,
-    Run,
-    open_history,
-    run_of,
-)
-from driftcli.history.view import column_trend, trend_chart
-from driftcli.result import Result
+from driftcli.history import DEFAULT_MONITOR
+
+if TYPE_CHECKING:
+    from driftcli.history.store import History, Run
+    from driftcli.result import Result
+
+# The storage, the gating and the views are imported where a history is given: a compare
+# without --history passes through here and needs none of them (sqlite3, rich: 30 ms).
 
 #: Earlier runs drawn in each column's sparkline of the one-run HTML report.
 SPARK_RUNS = 20
@@ -71,6 +62,8 @@ def opened(target: str | None, state: MutableMapping[str, str | None]) -> Iterat
     if not target:
         yield None
         return
+    from driftcli.history.store import HistoryError, open_history
+
     try:
         hist = open_history(target)
     except HistoryError:
@@ -100,6 +93,9 @@ class Past:
         name = monitor or DEFAULT_MONITOR
         if hist is None:
             return cls(name)
+        from driftcli.history.gating import DEFAULT_PERSIST, _earlier, previous_verdict
+        from driftcli.history.store import HistoryError
+
         n = (persist or DEFAULT_PERSIST) if "persisted" in fail_on else None
         try:
             earlier = _earlier(hist, name, SPARK_RUNS)
@@ -113,18 +109,24 @@ class Past:
         """``result`` with ``persisted`` applied (unchanged when it is not in --fail-on)."""
         if self.hist is None or self.persist is None:
             return result
+        from driftcli.history.gating import apply_persistence
+
         return apply_persistence(result, self.hist, self.monitor, self.persist)
 
     def changed(self, result: Result) -> bool | None:
         """For ``--notify changes``: whether the verdict differs from the previous run."""
         if self.hist is None:
             return None
+        from driftcli.history.gating import verdict_changed
+
         return verdict_changed(result, self.previous)
 
     def record(self, hist: History | None, result: Result, code: int) -> int:
         """Append the run; returns the exit code (a failed write turns 0 into 2)."""
         if hist is None:
             return code
+        from driftcli.history.store import HistoryError
+
         try:
             try:
                 hist.record(result, monitor=self.monitor, exit_code=code)
@@ -142,6 +144,9 @@ class Past:
         """Per column, its sparkline (earlier runs and this one), for the HTML report."""
         if self.hist is None:
             return None
+        from driftcli.history.store import run_of
+        from driftcli.history.view import column_trend, trend_chart
+
         now = run_of(result, monitor=self.monitor, command="compare")
         runs = [*self.earlier[-(SPARK_RUNS - 1) :], now]
         return {
@@ -157,6 +162,8 @@ def record_failure(state: MutableMapping[str, str | None], message: str) -> None
     if not target or state.get("recorded") or state.get("broken"):
         return
     state["recorded"] = "yes"
+    from driftcli.history.store import open_history
+
     try:
         hist = open_history(target)
         try:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from driftcli.errors import DriftcliError
+from driftcli.history import DEFAULT_MONITOR as DEFAULT_MONITOR  # its former home
 from driftcli.result import Result, jsonable
 from driftcli.sources.sql import redact
 
@@ -42,7 +43,6 @@ SCHEMA_VERSION = 1
 APPLICATION_ID = 0x64726674  # "drft"
 #: Seconds a writer waits for another one to finish before giving up.
 BUSY_TIMEOUT = 60.0
-DEFAULT_MONITOR = "default"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: Statements that bring a database from version ``v - 1`` to ``v`` (index ``v - 1``).

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -59,21 +59,14 @@ from driftcli.model.options import (
     Roles,
     parse_min_metric,
 )
+from driftcli.model.quality import ModelQuality as ModelQuality  # its former home
+from driftcli.model.quality import without_roles
 from driftcli.model.stats import DEFAULT_EXACT_LIMIT, ClassCounts, ModelStats
 from driftcli.settings import Settings
 
 #: ``column_drift(name)``: the drift dict of one role column, as ``analyze_column`` builds it.
 ColumnDrift = Callable[[str], dict[str, Any]]
 SIDES = ("reference", "current")
-
-
-@dataclass
-class ModelQuality:
-    """The three result sections: ``performance``, ``target_drift``, ``prediction_drift``."""
-
-    performance: dict[str, Any] | None = None
-    target_drift: dict[str, Any] | None = None
-    prediction_drift: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -482,9 +475,7 @@ def evaluate_stats(
         raise UsageError("the model summaries were built for other role columns than these options")
     _check_roles(roles, ref, cur)
     if not roles:
-        if settings.min_metric:
-            raise UsageError("--min-metric needs --target with --prediction or --proba")
-        return ModelQuality()
+        return without_roles(settings)
     task = detect_task(settings, ref)
     if task == "regression" and roles.proba:
         raise UsageError("--proba needs a classification task, but the task is regression")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.arrays import to_numpy
 from driftcli.columns import family
@@ -25,6 +24,8 @@ NUMERIC_FAMILIES = ("integer", "float", "boolean", "null")
 
 def decoded_array(arr: pa.Array) -> pa.Array:
     """A dictionary array as its plain value type; other arrays unchanged."""
+    import pyarrow.compute as pc
+
     if pa.types.is_dictionary(arr.type):
         return pc.cast(arr, arr.type.value_type)
     return arr
@@ -32,6 +33,8 @@ def decoded_array(arr: pa.Array) -> pa.Array:
 
 def numbers(arr: pa.Array) -> FloatArray:
     """A numeric (or boolean) array as float64 with NaN for missing."""
+    import pyarrow.compute as pc
+
     return np.asarray(to_numpy(pc.cast(decoded_array(arr), pa.float64()), null=np.nan))
 
 
@@ -39,6 +42,8 @@ def batch_labels(arr: pa.Array, most: int) -> tuple[IntArray, list[str]] | None:
     """Codes into the batch's own label texts (``-1`` for missing) and those texts, or
     ``None`` when the batch holds more than ``most`` distinct labels (checked before any
     text is made, so a continuous column costs one dictionary encoding)."""
+    import pyarrow.compute as pc
+
     arr = decoded_array(arr)
     fam = family(arr.type)
     if fam == "null" or len(arr) == 0:
@@ -58,6 +63,8 @@ def batch_labels(arr: pa.Array, most: int) -> tuple[IntArray, list[str]] | None:
 
 def label_texts(values: pa.Array, fam: str) -> list[str]:
     """The label text of each (non-missing, distinct) value; see the module docstring."""
+    import pyarrow.compute as pc
+
     if fam == "float":
         v = np.asarray(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
         whole = (np.floor(v) == v) & (np.abs(v) < 2.0**63)

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.columns import family
 from driftcli.errors import InputError, UsageError
@@ -328,6 +327,8 @@ class ModelStats:
 
     def update(self, batch: pa.RecordBatch) -> None:
         """Fold in one batch; it holds (at least) the role columns present in this side."""
+        import pyarrow.compute as pc
+
         r = self.roles
         self.rows += batch.num_rows
         names = set(batch.schema.names)

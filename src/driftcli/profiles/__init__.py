@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -20,7 +20,9 @@ from driftcli import __version__
 from driftcli.errors import InputError
 from driftcli.profiles.column import ColumnBuilder, ColumnProfile, merge_columns
 from driftcli.profiles.numeric import EXACT_LIMIT, SUMMARY_POINTS
-from driftcli.profiles.sample import RowSample, SampleBuilder
+
+if TYPE_CHECKING:  # the row sample is built only when a row-level check asks for it
+    from driftcli.profiles.sample import RowSample, SampleBuilder
 
 __all__ = ["ColumnProfile", "Profile", "ProfileBuilder", "build"]
 
@@ -145,7 +147,11 @@ class ProfileBuilder:
         self.model_columns = list(model_columns)
         self.numerical = sorted(forced)
         self.schema = schema
-        self.sampler = SampleBuilder(sample_rows, seed) if sample_rows > 0 else None
+        self.sampler: SampleBuilder | None = None
+        if sample_rows > 0:
+            from driftcli.profiles.sample import SampleBuilder
+
+            self.sampler = SampleBuilder(sample_rows, seed)
         workers = max(1, min(len(self.builders), _cpus()))
         self._pool = ThreadPoolExecutor(max_workers=workers)
         # one task per worker and batch, each a share of the columns (interleaved, so kinds of

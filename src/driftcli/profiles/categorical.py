@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from driftcli.arrays import from_numpy, raw_values, to_numpy, valid_mask
+from driftcli.arrays import (
+    SMALL_LABELS,
+    first_seen,
+    from_numpy,
+    large_strings,
+    raw_values,
+    sort_ranks,
+    take_strings,
+    text_bytes,
+    to_numpy,
+    valid_mask,
+)
 from driftcli.profiles.numeric import IntArray
 
 #: Distinct labels a column may hold before it is treated as id-like (counting stops).
@@ -48,6 +59,10 @@ class CategoryCounts:
 def as_labels(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Any categorical column as large_string labels (dictionary decoded, NaN missing)."""
     t = arr.type
+    if isinstance(arr, pa.Array) and (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return large_strings(arr)  # e.g. a Parquet dictionary's labels: no pyarrow.compute
+    import pyarrow.compute as pc
+
     if pa.types.is_dictionary(t):
         arr = pc.cast(arr, t.value_type)
         t = t.value_type
@@ -59,10 +74,30 @@ def as_labels(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 
 def _grouped(labels: pa.Array, counts: IntArray) -> tuple[pa.Array, IntArray]:
-    """Sum counts per label (hashing in Arrow, summing in numpy); labels in first-seen order."""
+    """Sum counts per label, labels in first-seen order: few labels hashed in Python by
+    their bytes, many in Arrow; summed in numpy."""
+    if len(labels) <= SMALL_LABELS and labels.null_count == 0 and _is_text(labels):
+        codes, firsts = first_seen(text_bytes(labels))
+        summed = np.bincount(codes, weights=counts, minlength=len(firsts))
+        grouped = labels if len(firsts) == len(labels) else _picked(labels, firsts)
+        return grouped, summed.astype(np.int64)
+    import pyarrow.compute as pc
+
     enc = pc.dictionary_encode(labels)
     summed = np.bincount(to_numpy(enc.indices), weights=counts, minlength=len(enc.dictionary))
     return enc.dictionary, summed.astype(np.int64)
+
+
+def _is_text(labels: pa.Array) -> bool:
+    return bool(pa.types.is_string(labels.type) or pa.types.is_large_string(labels.type))
+
+
+def _picked(labels: pa.Array, positions: np.ndarray[Any, Any]) -> pa.Array:
+    """``labels.take(positions)``; the positions hold no nulls. Few labels are gathered in
+    numpy (no pyarrow.compute), many by Arrow."""
+    if len(labels) <= SMALL_LABELS and pa.types.is_large_string(labels.type):
+        return take_strings(labels, positions)
+    return labels.take(from_numpy(np.asarray(positions, dtype=np.int64)))
 
 
 def _bool_labels() -> pa.Array:
@@ -95,7 +130,7 @@ def _counted(arr: pa.Array) -> tuple[pa.Array, IntArray, int] | None:
             label_valid = valid_mask(labels)
             assert label_valid is not None
             missing += int(counts[~label_valid].sum())
-            labels, counts = labels.filter(from_numpy(label_valid)), counts[label_valid]
+            labels, counts = _picked(labels, np.flatnonzero(label_valid)), counts[label_valid]
         return labels, counts, missing
     return None
 
@@ -122,10 +157,12 @@ class CategoryBuilder:
                 return
             seen = counts > 0
             if not seen.all():
-                values, counts = values.filter(from_numpy(seen)), counts[seen]
+                values, counts = _picked(values, np.flatnonzero(seen)), counts[seen]
             if len(values) > 1 and pa.types.is_dictionary(arr.type):  # a dictionary may repeat
                 values, counts = _grouped(values, counts)
         else:
+            import pyarrow.compute as pc
+
             # strings are counted as they come; only the distinct labels are converted
             labels = arr if pa.types.is_string(arr.type) else as_labels(arr)
             self.missing += labels.null_count
@@ -138,11 +175,7 @@ class CategoryBuilder:
                 values, counts_arr = values.filter(keep), counts_arr.filter(keep)
             values = as_labels(values)
             counts = to_numpy(counts_arr).astype(np.int64)
-        self._labels.append(values)
-        self._counts.append(counts)
-        self._pending += len(values)
-        if self._pending > max(2 * self._distinct, 262_144):
-            self._consolidate()
+        self._append(values, counts)
 
     def add_counts(self, other: CategoryCounts) -> None:
         """Add an already counted part (a merge)."""
@@ -152,9 +185,19 @@ class CategoryBuilder:
             return
         if self.overflow:
             return
-        self._labels.append(other.labels)
-        self._counts.append(other.counts)
-        self._pending += len(other.labels)
+        self._append(other.labels, other.counts)
+
+    def _append(self, labels: pa.Array, counts: IntArray) -> None:
+        # Few labels are grouped before a part would take them past SMALL_LABELS, so that
+        # they stay few enough to group without pyarrow.compute (see _grouped); the result
+        # is the same whenever parts are grouped. Many are grouped when memory calls for it.
+        if len(self._labels) > 1 and self._pending <= SMALL_LABELS < self._pending + len(labels):
+            self._consolidate()
+            if self.overflow:
+                return
+        self._labels.append(labels)
+        self._counts.append(counts)
+        self._pending += len(labels)
         if self._pending > max(2 * self._distinct, 262_144):
             self._consolidate()
 
@@ -191,17 +234,30 @@ class CategoryBuilder:
         return CategoryCounts(self._labels[0], self._counts[0], self.missing, False)
 
 
+def _encoded(labels: pa.Array) -> tuple[IntArray, pa.Array, IntArray]:
+    """``labels`` (no nulls) dictionary-encoded: each one's code, the distinct labels in
+    first-seen order, and each distinct label's rank in label order. Few labels are
+    encoded in Python and numpy (no pyarrow.compute), many by Arrow."""
+    if len(labels) <= SMALL_LABELS and labels.null_count == 0 and _is_text(labels):
+        values = text_bytes(labels)
+        codes, firsts = first_seen(values)
+        return codes, _picked(labels, firsts), sort_ranks([values[i] for i in firsts])
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(labels)
+    grouped = enc.dictionary
+    rank = np.empty(len(grouped), np.int64)
+    rank[to_numpy(pc.sort_indices(grouped))] = np.arange(len(grouped))
+    return to_numpy(enc.indices), grouped, rank
+
+
 def align(ref: CategoryCounts, cur: CategoryCounts) -> tuple[pa.Array, IntArray, IntArray]:
     """Labels of both sides with aligned counts, ordered by total count, then label."""
     n_ref = len(ref.labels)
-    labels = pa.concat_arrays([ref.labels, cur.labels])
-    enc = pc.dictionary_encode(labels)
-    codes, grouped = to_numpy(enc.indices), enc.dictionary
+    codes, grouped, rank = _encoded(pa.concat_arrays([ref.labels, cur.labels]))
     r = np.bincount(codes[:n_ref], weights=ref.counts, minlength=len(grouped)).astype(np.int64)
     c = np.bincount(codes[n_ref:], weights=cur.counts, minlength=len(grouped)).astype(np.int64)
     total = r + c
-    rank = np.empty(len(grouped), np.int64)
-    rank[to_numpy(pc.sort_indices(grouped))] = np.arange(len(grouped))
     order = np.lexsort((rank, -total))
     order = order[total[order] > 0]
-    return grouped.take(from_numpy(order)), r[order].astype(np.int64), c[order].astype(np.int64)
+    return _picked(grouped, order), r[order].astype(np.int64), c[order].astype(np.int64)

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from driftcli.arrays import from_numpy, to_numpy
+from driftcli.arrays import SMALL_LABELS, from_numpy, strings, to_numpy
 from driftcli.errors import UsageError
 from driftcli.profiles.categorical import CategoryBuilder, CategoryCounts
 from driftcli.profiles.numeric import (
@@ -54,6 +53,14 @@ def families_compatible(a: str, b: str) -> bool:
 def as_float64(arr: pa.Array | pa.ChunkedArray) -> FloatArray:
     """Numbers, dates and times as float64 (null -> NaN); integers beyond 2**53 round."""
     t = arr.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
+        # straight from the value buffer: the values of a float64 cast (numpy's conversion
+        # rounds big integers to nearest as Arrow's does), without importing
+        # pyarrow.compute (~80 ms of every run) for the common types
+        values = to_numpy(arr, null=np.nan)
+        return values if values.dtype == np.float64 else values.astype(np.float64)
+    import pyarrow.compute as pc
+
     if pa.types.is_dictionary(t):
         arr = pc.cast(arr, t.value_type)
         t = t.value_type
@@ -110,6 +117,8 @@ class ColumnProfile:
         if self.family == "boolean":
             values = np.where(np.asarray(cats.labels.to_pylist()) == "true", 1.0, 0.0)
         else:
+            import pyarrow.compute as pc
+
             try:
                 values = np.asarray(
                     pc.cast(cats.labels, pa.float64()).to_numpy(zero_copy_only=False),
@@ -158,7 +167,17 @@ def _labels_of(values: FloatArray, t: pa.DataType) -> pa.Array:
     """Category labels of numbers, formatted as the column's own type prints them."""
     if pa.types.is_dictionary(t):
         t = t.value_type
-    arr = from_numpy(np.asarray(values, dtype=np.float64))
+    values = np.asarray(values, dtype=np.float64)
+    if (
+        pa.types.is_integer(t)
+        and values.size <= SMALL_LABELS
+        and bool(np.all(np.abs(values) < 2.0**63))
+    ):
+        # a few whole numbers: printed as Arrow prints int64, without pyarrow.compute
+        return strings([str(v) for v in values.astype(np.int64).tolist()])
+    import pyarrow.compute as pc
+
+    arr = from_numpy(values)
     try:
         if pa.types.is_integer(t) or family(t) == "datetime":
             ints = pc.cast(arr, pa.int64(), safe=False)
@@ -172,6 +191,8 @@ def _labels_of(values: FloatArray, t: pa.DataType) -> pa.Array:
 
 
 def _temporal(ints: pa.Array, t: pa.DataType) -> pa.Array:
+    import pyarrow.compute as pc
+
     if pa.types.is_date(t):
         return pc.cast(pc.cast(ints, pa.timestamp("ns")), t)
     storage = pa.int32() if pa.types.is_time32(t) else pa.int64()

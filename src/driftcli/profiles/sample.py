@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.errors import InputError
 
@@ -60,6 +59,8 @@ def row_hashes(batch: pa.RecordBatch | pa.Table, seed: int) -> np.ndarray[Any, A
 
 def _column_hash(arr: pa.Array) -> np.ndarray[Any, Any]:
     """A uint64 per value of one column (nulls and NaN all hash alike)."""
+    import pyarrow.compute as pc
+
     t = arr.type
     if pa.types.is_dictionary(t):
         return _dictionary_hash(arr.indices, arr.dictionary)
@@ -94,6 +95,8 @@ _NULL = np.uint64(0x9E3779B97F4A7C15)
 
 def _dictionary_hash(indices: pa.Array, dictionary: pa.Array) -> np.ndarray[Any, Any]:
     """Hash each distinct value once (as text), then spread by index; nulls alike."""
+    import pyarrow.compute as pc
+
     labels = dictionary.to_pandas().astype(str).to_numpy(dtype=object)
     import pandas as pd  # here: only row samples pay for the import
 

@@ -24,10 +24,9 @@ import base64
 import io
 import json
 import os
-import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +36,9 @@ from driftcli.profiles import Profile
 from driftcli.profiles.categorical import CategoryCounts
 from driftcli.profiles.column import ColumnProfile
 from driftcli.profiles.numeric import Moments, NumericSummary, Points
+
+if TYPE_CHECKING:
+    import zipfile
 
 FORMAT = "driftcli-profile"
 FORMAT_VERSION = 1
@@ -179,6 +181,8 @@ def _dump(profile: Profile, fh: Any) -> None:
         if "numeric" in col:
             mo = col["numeric"]["moments"]
             mo["min"], mo["max"] = _json_float(mo["min"]), _json_float(mo["max"])
+    import zipfile  # saving and loading only: every compare asks is_profile, never this
+
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         _write(zf, HEADER, json.dumps(header, sort_keys=True, indent=1).encode())
         for i, arr in enumerate(arrays.items):
@@ -188,6 +192,8 @@ def _dump(profile: Profile, fh: Any) -> None:
 
 
 def _write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    import zipfile
+
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
@@ -207,6 +213,8 @@ def load(path: str | os.PathLike[str]) -> Profile:
 
 
 def _read(fh: Any, where: str) -> Profile:
+    import zipfile
+
     try:
         with zipfile.ZipFile(fh) as zf:
             header = json.loads(zf.read(HEADER))

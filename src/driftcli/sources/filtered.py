@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftcli.errors import InputError
 from driftcli.sources.base import Source, conform, first_line, sliced
@@ -56,6 +55,8 @@ class FilteredSource(Source):
         return self.inner.input_files()
 
     def _mask(self, times: Any) -> pa.Array:
+        import pyarrow.compute as pc
+
         ts = self._to_utc(times, self.where, self.column)
         return pc.and_(pc.greater_equal(ts, self._lo), pc.less(ts, self._hi))
 

@@ -148,6 +148,22 @@ class Pooled:
     """Pooled multiplicity of each value."""
 
 
+def _union(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``np.union1d(a, b)``: the sorted distinct values of both, NaNs as one, and where
+    both hold a value (0.0 and -0.0) the one of ``a``, as numpy's hashing unique keeps.
+    Without ``np.unique``, which imports ``numpy.ma`` (30 ms) on its first call; the two
+    sorted sides are merged by a stable sort rather than hashed (measured faster)."""
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")
+    keep = np.empty(both.size, bool)
+    keep[:1] = True
+    np.not_equal(both[1:], both[:-1], out=keep[1:])
+    nan = np.isnan(both)
+    keep[1:] &= ~(nan[1:] & nan[:-1])
+    out: FloatArray = both[keep]
+    return out
+
+
 class ColumnPair:
     """One column of the reference and the current side, prepared once for every test."""
 
@@ -268,7 +284,7 @@ class ColumnPair:
     def pooled(self) -> Pooled:
         """Both CDFs at the union of the two sides' points (a linear merge)."""
         r, c = self._ref.points, self._cur.points
-        values = np.union1d(r.values, c.values)
+        values = _union(r.values, c.values)
         rc = r.cdf_right(values) / r.total
         cc = c.cdf_right(values) / c.total
         weights = np.zeros(values.size, np.int64)
