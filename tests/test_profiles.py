@@ -405,6 +405,46 @@ def test_wide_inputs_are_read_in_column_groups(
     same_profile(whole, grouped)
 
 
+def test_column_groups_free_their_gather_buffers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Summarized columns gather values within one budget for the columns read together, and
+    a column group that is done summarizes and frees its buffers before the next is read:
+    memory follows the group in flight, not the table's width. The profile counts every
+    value and keeps the exact moments."""
+    import pyarrow.parquet as pq
+
+    from driftcli import api
+    from driftcli.profiles import ProfileBuilder
+    from driftcli.profiles.numeric import GATHER_VALUES, gather_size
+
+    assert gather_size(16_384, 33) == 32 * 16_384
+    assert gather_size(16_000, 91) == GATHER_VALUES // 91
+    assert gather_size(3_200, 100_000) == 3_200  # never fewer than the points
+    rng = np.random.default_rng(9)
+    table = pa.table({f"c{i:02d}": rng.normal(i, 1.0, size=30_000) for i in range(20)})
+    path = tmp_path / "wide.parquet"
+    pq.write_table(table, path, row_group_size=5_000)
+    freed: list[bool] = []
+    release = ProfileBuilder.release
+
+    def spy(self: ProfileBuilder, columns: list[int]) -> None:
+        release(self, columns)
+        self._wait()
+        freed.append(all(self.builders[i].numeric._raw is None for i in columns))  # type: ignore[union-attr]
+
+    monkeypatch.setattr(ProfileBuilder, "release", spy)
+    monkeypatch.setattr(api, "GROUP_COLUMNS", 5)
+    prof = driftcli.profile(path, exact_limit=1_000)
+    assert freed == [True] * 4
+    for i, col in enumerate(prof.columns.values()):
+        values = table.column(i).to_numpy()
+        assert col.numeric is not None and not col.numeric.exact
+        assert col.numeric.points.total == 30_000
+        assert col.numeric.moments.mean == pytest.approx(values.mean(), rel=1e-12, abs=1e-12)
+        assert col.numeric.moments.std == pytest.approx(values.std(ddof=1), rel=1e-9)
+
+
 def test_many_columns_share_the_exact_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """The exact limit shrinks so that all columns together keep a bounded number of values."""
     from driftcli import api

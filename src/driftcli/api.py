@@ -118,6 +118,7 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
         sample_rows=settings.sample_rows if sampled else 0,
         seed=settings.seed,
         summary_points=points,
+        columns_in_flight=max(len(g) for g in groups),
     )
     position = {c: i for i, c in enumerate(names)}
     try:
@@ -135,6 +136,8 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
                 done += batch.num_rows
                 if progress is not None:
                     progress(done, total, what)
+            if len(groups) > 1:
+                builder.release(columns)
         return builder.finish(path=path, fmt=fmt)
     finally:
         builder.close()

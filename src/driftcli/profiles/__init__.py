@@ -19,7 +19,7 @@ import pyarrow as pa
 from driftcli import __version__
 from driftcli.errors import InputError
 from driftcli.profiles.column import ColumnBuilder, ColumnProfile, merge_columns
-from driftcli.profiles.numeric import EXACT_LIMIT, SUMMARY_POINTS
+from driftcli.profiles.numeric import EXACT_LIMIT, SUMMARY_POINTS, gather_size
 
 if TYPE_CHECKING:  # the row sample is built only when a row-level check asks for it
     from driftcli.profiles.sample import RowSample, SampleBuilder
@@ -127,8 +127,12 @@ class ProfileBuilder:
         sample_rows: int = 0,
         seed: int = 0,
         summary_points: int = SUMMARY_POINTS,
+        columns_in_flight: int | None = None,
     ) -> None:
         forced = set(numerical)
+        # summarized columns gather values before each sort, within one shared budget for
+        # the columns read together (all of them unless the caller reads them in groups)
+        gather = gather_size(summary_points, columns_in_flight or len(schema))
         self.builders = [
             ColumnBuilder(
                 f.name,
@@ -137,6 +141,7 @@ class ProfileBuilder:
                 numerical=f.name in forced,
                 exact_limit=exact_limit,
                 summary_points=summary_points,
+                gather=gather,
             )
             for f in schema
         ]
@@ -192,6 +197,19 @@ class ProfileBuilder:
     def add_rows(self, rows: int) -> None:
         """Count rows whose columns come in groups (see :meth:`add`)."""
         self.rows += rows
+
+    def release(self, columns: Sequence[int]) -> None:
+        """The columns at these positions get no more batches for a while (a column group
+        of a wide input is done): their gathered values are summarized and the buffers
+        freed, so memory follows the group in flight, not the table's width."""
+        self._wait()
+        share = [(i, i) for i in columns]
+        shares = [share[k :: len(self._shares)] for k in range(len(self._shares))]
+        self._inflight = [self._pool.submit(self._release_share, s) for s in shares if s]
+
+    def _release_share(self, share: list[tuple[int, int]]) -> None:
+        for i, _ in share:
+            self.builders[i].release()
 
     def close(self) -> None:
         """Stop the worker threads once the batch in flight is done; :meth:`finish` still

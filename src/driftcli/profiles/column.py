@@ -211,6 +211,7 @@ class ColumnBuilder:
         numerical: bool,
         exact_limit: int = EXACT_LIMIT,
         summary_points: int = SUMMARY_POINTS,
+        gather: int = 0,
     ) -> None:
         self.name, self.type, self.role = name, t, role
         self.rows = 0
@@ -218,7 +219,9 @@ class ColumnBuilder:
         self.numeric: NumericBuilder | None = None
         self.categories: CategoryBuilder | None = None
         if fam in ("integer", "float", "datetime") or (numerical and fam == "string"):
-            self.numeric = NumericBuilder(exact_limit=exact_limit, points=summary_points)
+            self.numeric = NumericBuilder(
+                exact_limit=exact_limit, points=summary_points, gather=gather
+            )
         elif fam in ("string", "boolean"):
             self.categories = CategoryBuilder()
 
@@ -236,6 +239,11 @@ class ColumnBuilder:
             self.numeric.add(values)
         elif self.categories is not None:
             self.categories.add(arr)
+
+    def release(self) -> None:
+        """Free what only more batches would fill (see :meth:`NumericBuilder.release`)."""
+        if self.numeric is not None:
+            self.numeric.release()
 
     def finish(self) -> ColumnProfile:
         """The column's profile."""

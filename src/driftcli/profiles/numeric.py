@@ -53,6 +53,15 @@ def summary_points(exact_limit: int) -> int:
 FAN_IN = 4
 #: A summarized column gathers this many values per summary point before it sorts them.
 RAW_PER_POINT = 32
+#: Values the gather buffers of all columns read together may hold (256 MB of float64).
+GATHER_VALUES = 32_000_000
+
+
+def gather_size(points: int, columns: int) -> int:
+    """Values each of ``columns`` summarized columns read together gathers before a sort:
+    ``RAW_PER_POINT`` per point, less when many columns share ``GATHER_VALUES`` (never fewer
+    than ``points``)."""
+    return max(points, min(RAW_PER_POINT * points, GATHER_VALUES // max(columns, 1)))
 
 
 def dot(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
@@ -322,6 +331,8 @@ class NumericBuilder:
     _pending_size: int = 0
     _exact: Points | None = None
     _levels: list[list[Points]] | None = None
+    gather: int = 0
+    """Values gathered per sort once summarized (0: ``RAW_PER_POINT * points``)."""
     _raw: FloatArray | None = None
     _raw_fill: int = 0
 
@@ -354,10 +365,10 @@ class NumericBuilder:
             self._consolidate()
 
     def _gather(self, finite: FloatArray) -> None:
-        """Summarized columns collect ``RAW_PER_POINT * points`` values (4 MB at the default)
-        before one sort and one summary: a 131,072-row batch summarized on its own would pass
-        its points through a merge and a compression more, which cost as much as the sort."""
-        size = RAW_PER_POINT * self.points
+        """Summarized columns collect ``gather`` values (4 MB at the default) before one
+        sort and one summary: a 131,072-row batch summarized on its own would pass its
+        points through a merge and a compression more, which cost as much as the sort."""
+        size = self.gather or RAW_PER_POINT * self.points
         if self._raw is None:
             self._raw = np.empty(size, np.float64)
         start = 0
@@ -368,6 +379,12 @@ class NumericBuilder:
             start += take
             if self._raw_fill == size:
                 self._flush()
+
+    def release(self) -> None:
+        """Summarize what is gathered and free the buffer (no more batches are coming soon:
+        the next column group is read)."""
+        self._flush()
+        self._raw = None
 
     def _flush(self) -> None:
         if not self._raw_fill:
