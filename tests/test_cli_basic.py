@@ -44,3 +44,19 @@ def test_library_api_matches_cli(examples):
     result = compare(examples / "reference.parquet", examples / "current.parquet")
     assert {c.name for c in result.drifted} == DOCUMENTED_DRIFT
     assert result.exit_code == 1
+
+
+def test_json_is_indented_with_one_line_per_column(examples) -> None:
+    """The JSON document is the result's dict exactly; objects in lists (columns, missing
+    values per column) are one line each, written by json's C encoder, the rest indented."""
+    import driftcli
+    from driftcli.render import json as json_view
+
+    result = driftcli.compare(examples / "reference.csv", examples / "current.csv")
+    text = json_view.dumps(result)
+    assert json.loads(text) == result.to_dict()
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[1].startswith('  "schema_version": ')
+    column_lines = [ln for ln in lines if ln.startswith('    {"name": ')]
+    names = {c.name for c in result.columns}
+    assert {json.loads(ln.rstrip(","))["name"] for ln in column_lines} >= names

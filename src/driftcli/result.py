@@ -7,7 +7,7 @@ reads it back so a saved result can be rendered later without the data.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -142,7 +142,7 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: plain types only, NaN and ±inf as None."""
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         order = [
             "schema_version",
             "driftcli_version",
@@ -193,17 +193,23 @@ class Result:
 
 def jsonable(value: Any) -> Any:
     """Convert numpy scalars and arrays to Python types, and non-finite floats to None."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return f if math.isfinite(f) else None
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.bool_ | bool):
+    if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, float | np.floating):
-        f = float(value)
-        return f if math.isfinite(f) else None
+    if is_dataclass(value) and not isinstance(value, type):
+        # one walk, no deep copy first (dataclasses.asdict copied every leaf: 1 s at 5,000
+        # columns); the containers built here are new anyway
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     return value
