@@ -157,21 +157,24 @@ class ProfileBuilder:
             from driftcli.profiles.sample import SampleBuilder
 
             self.sampler = SampleBuilder(sample_rows, seed)
-        workers = max(1, min(len(self.builders), _cpus()))
-        self._pool = ThreadPoolExecutor(max_workers=workers)
-        # one task per worker and batch, each a share of the columns (interleaved, so kinds of
-        # similar cost spread evenly): thousands of columns cost no thousands of tasks
-        self._shares = [list(range(i, len(self.builders), workers)) for i in range(workers)]
+        self._workers = max(1, min(len(self.builders), _cpus()))
+        self._pool = ThreadPoolExecutor(max_workers=self._workers)
         self._inflight: list[Future[None]] = []
         self._closed = False
 
-    def _add_share(self, batch: pa.RecordBatch, share: list[tuple[int, int]]) -> None:
-        for i, j in share:
-            self.builders[i].add(batch.column(j))
+    def _submit(self, work: Callable[[list[Any]], None], items: Sequence[Any]) -> None:
+        """Wait for the work in flight (each column takes its calls in order), then hand
+        ``items`` to the workers in one task each: interleaved shares, so columns of similar
+        cost spread evenly and thousands of columns cost no thousands of tasks."""
+        self._wait()
+        n = self._workers
+        shares = [list(items[k::n]) for k in range(n)]
+        self._inflight = [self._pool.submit(work, share) for share in shares if share]
 
-    def _finish_share(self, share: list[int], done: dict[int, ColumnProfile]) -> None:
-        for i in share:
-            done[i] = self.builders[i].finish()
+    def _wait(self) -> None:
+        inflight, self._inflight = self._inflight, []
+        for f in inflight:
+            f.result()
 
     def add(self, batch: pa.RecordBatch, columns: Sequence[int] | None = None) -> None:
         """Add one batch: all columns in the schema's order, or, for a group of a wide
@@ -181,10 +184,12 @@ class ProfileBuilder:
         if columns is None:
             self.rows += batch.num_rows
             columns = range(len(self.builders))
-        pairs = list(zip(columns, range(batch.num_columns), strict=True))
-        self._wait()  # the previous batch: each column takes its batches in order
-        shares = [pairs[k :: len(self._shares)] for k in range(len(self._shares))]
-        self._inflight = [self._pool.submit(self._add_share, batch, s) for s in shares if s]
+
+        def work(share: list[tuple[int, int]]) -> None:
+            for i, j in share:
+                self.builders[i].add(batch.column(j))
+
+        self._submit(work, list(zip(columns, range(batch.num_columns), strict=True)))
         if self.model is not None:
             names = batch.schema.names
             cols = [c for c in self.model_columns if c in names]
@@ -192,7 +197,6 @@ class ProfileBuilder:
                 self.model.update(batch.select(cols))
         if self.sampler is not None:
             self.sampler.add(batch)
-        # returns while the workers profile this batch, so the caller reads the next one
 
     def add_rows(self, rows: int) -> None:
         """Count rows whose columns come in groups (see :meth:`add`)."""
@@ -202,37 +206,34 @@ class ProfileBuilder:
         """The columns at these positions get no more batches for a while (a column group
         of a wide input is done): their gathered values are summarized and the buffers
         freed, so memory follows the group in flight, not the table's width."""
-        self._wait()
-        share = [(i, i) for i in columns]
-        shares = [share[k :: len(self._shares)] for k in range(len(self._shares))]
-        self._inflight = [self._pool.submit(self._release_share, s) for s in shares if s]
 
-    def _release_share(self, share: list[tuple[int, int]]) -> None:
-        for i, _ in share:
-            self.builders[i].release()
+        def work(share: list[int]) -> None:
+            for i in share:
+                self.builders[i].release()
+
+        self._submit(work, columns)
 
     def close(self) -> None:
-        """Stop the worker threads once the batch in flight is done; :meth:`finish` still
+        """Stop the worker threads once the work in flight is done; :meth:`finish` still
         works after it, on the calling thread."""
         self._closed = True
         self._pool.shutdown(wait=True)
 
-    def _wait(self) -> None:
-        inflight, self._inflight = self._inflight, []
-        for f in inflight:
-            f.result()
-
     def finish(self, *, path: str | None, fmt: str) -> Profile:
         """The profile of everything added."""
-        self._wait()
-        # the last merges and compressions of each column, on the workers too
         done: dict[int, ColumnProfile] = {}
+
+        def work(share: list[int]) -> None:
+            for i in share:
+                done[i] = self.builders[i].finish()
+
+        everything = range(len(self.builders))
         if self._closed:
-            self._finish_share(list(range(len(self.builders))), done)
-        else:
-            futures = [self._pool.submit(self._finish_share, s, done) for s in self._shares]
-            for f in futures:
-                f.result()
+            self._wait()
+            work(list(everything))
+        else:  # the last merges and compressions of each column, on the workers too
+            self._submit(work, everything)
+            self._wait()
             self.close()
         columns = {self.builders[i].name: done[i] for i in range(len(self.builders))}
         options: dict[str, Any] = {"exact_limit": self.exact_limit, "numerical": self.numerical}
