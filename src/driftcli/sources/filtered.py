@@ -89,8 +89,11 @@ class ParquetFilteredSource(FilteredSource):
         import pyarrow.dataset as ds
 
         super().__init__(inner, column, names, start, end, to_utc)
-        dataset = getattr(inner, "_dataset", None)
-        if dataset is None:
+        from driftcli.sources.parquet import ParquetDirSource
+
+        if isinstance(inner, ParquetDirSource):  # with its Hive partition columns
+            dataset = inner.dataset()
+        else:
             dataset = ds.dataset([str(p) for p in inner.input_files()], format="parquet")
         self._dataset = dataset
         t = dataset.schema.field(column).type
