@@ -275,18 +275,28 @@ def test_as_float64_equals_arrow_cast(t: pa.DataType) -> None:
         assert np.array_equal(np.signbit(got), np.signbit(expect))
 
 
-def test_union_equals_numpy_union1d() -> None:
-    from driftcli.stattests.base import _union
+def test_pooled_values_equal_numpy_union1d() -> None:
+    """The pooled values are ``np.union1d`` of the two sides' points, signed zeros included
+    (the reference's kept), with the counts of both sides and the reference's CDF."""
+    from driftcli.profiles.numeric import Points
+    from driftcli.stattests.base import pool
 
     rng = np.random.default_rng(8)
-    for _ in range(50):
-        a = np.unique(np.round(rng.normal(size=rng.integers(0, 40)), 1))
-        b = np.unique(np.round(rng.normal(size=rng.integers(0, 40)), 1))
-        np.testing.assert_array_equal(_union(a, b), np.union1d(a, b))
-    for a, b in (([-0.0, 1.0], [0.0, 2.0]), ([0.0], [-0.0]), ([1.0, np.nan], [np.nan])):
-        got, expect = _union(np.array(a), np.array(b)), np.union1d(np.array(a), np.array(b))
-        np.testing.assert_array_equal(got, expect)
-        assert np.array_equal(np.signbit(got), np.signbit(expect))
+    cases = [
+        (np.round(rng.normal(size=rng.integers(1, 40)), 1), np.round(rng.normal(size=40), 1))
+        for _ in range(50)
+    ]
+    cases += [([-0.0, 1.0], [0.0, 2.0]), ([0.0], [-0.0]), ([3.0, 1.0, 1.0], [1.0, 5.0, 5.0])]
+    for a, b in cases:
+        ra, rb = Points.from_values(np.array(a)), Points.from_values(np.array(b))
+        got, expect = pool(ra, rb), np.union1d(ra.values, rb.values)
+        np.testing.assert_array_equal(got.values, expect)
+        if 0.0 in ra.values:  # a zero of both sides is the reference's, signed as it is
+            zero = got.values[got.values == 0.0]
+            assert np.signbit(zero).tolist() == np.signbit(ra.values[ra.values == 0.0]).tolist()
+        both = np.concatenate([np.array(a), np.array(b)])
+        assert got.weights.tolist() == [int(np.sum(both == x)) for x in expect]
+        assert got.ref_cdf.tolist() == (ra.cdf_right(expect) / ra.total).tolist()
 
 
 def test_few_and_many_labels_give_the_same_comparison(tmp_path: Path, monkeypatch) -> None:
