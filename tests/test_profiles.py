@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -277,9 +278,9 @@ def test_bad_profiles_are_one_line_errors(tmp_path: Path) -> None:
         for item in zin.infolist():
             payload = zin.read(item)
             if item.filename == "driftcli-profile.json":
-                payload = payload.replace(
-                    f'"format_version": {FORMAT_VERSION}'.encode(), b'"format_version": 99'
-                )
+                header = json.loads(payload)
+                assert header["format_version"] == FORMAT_VERSION
+                payload = json.dumps(header | {"format_version": 99}).encode()
             zout.writestr(item, payload)
     for bad, words in ((truncated, "corrupt"), (corrupt, "corrupt"), (future, "newer")):
         with pytest.raises(InputError, match=words) as err:
@@ -502,3 +503,59 @@ def test_column_groups_follow_the_batch_size() -> None:
     assert [len(g) for g in groups] == [120] * 8 + [40]
     assert groups[0][0] == "c999" and [n for g in groups for n in g] == ["c999", *names[:999]]
     assert api.column_groups(names, [], "csv", 120) == [names]  # one pass for CSV anyway
+
+
+def test_fast_npy_reader_equals_numpy() -> None:
+    """The profile reader's .npy shortcut gives numpy's arrays for what driftcli writes, hands
+    anything else to numpy, and refuses a body of the wrong length."""
+    import io
+
+    from driftcli.profiles.store import _npy
+
+    arrays = [
+        np.arange(5.0),
+        np.arange(3, dtype=np.int64),
+        np.frombuffer(b"abc", np.uint8),
+        np.zeros(0),
+        np.arange(6.0).reshape(2, 3),  # not one-dimensional: numpy's reader
+        np.arange(4, dtype=">i8"),  # big-endian: numpy's reader
+        np.arange(3, dtype=np.int32),
+    ]
+    for arr in arrays:
+        buf = io.BytesIO()
+        np.lib.format.write_array(buf, arr, allow_pickle=False)
+        got = _npy(buf.getvalue())
+        assert got.dtype == arr.dtype and got.shape == arr.shape
+        np.testing.assert_array_equal(got, arr)
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.arange(10.0), allow_pickle=False)
+    with pytest.raises(ValueError):
+        _npy(buf.getvalue()[:-8])
+
+
+def test_saved_profile_stores_noise_and_deflates_the_rest(tmp_path: Path) -> None:
+    """Continuous doubles are stored, whole numbers and weights deflated; the file loads back
+    to the same profile either way."""
+    import zipfile
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"x": rng.normal(size=5_000), "k": rng.integers(0, 50, 5_000) * 1.0})
+    prof = driftcli.profile(frame)
+    path = tmp_path / "p.profile"
+    prof.save(path)
+    back = Profile.load(path)
+    header = json.loads(zipfile.ZipFile(path).read("driftcli-profile.json"))
+    kinds = {}
+    with zipfile.ZipFile(path) as zf:
+        for col in header["columns"]:
+            for key in ("values", "weights"):
+                info = zf.getinfo(col["numeric"][key])
+                kinds[col["name"], key] = info.compress_type
+    assert kinds["x", "values"] == zipfile.ZIP_STORED
+    assert kinds["k", "values"] == zipfile.ZIP_DEFLATED
+    assert kinds["x", "weights"] == kinds["k", "weights"] == zipfile.ZIP_DEFLATED
+    for name in ("x", "k"):
+        a, b = prof.columns[name].numeric, back.columns[name].numeric
+        assert a is not None and b is not None
+        assert a.points.values.tolist() == b.points.values.tolist()
+        assert a.points.weights.tolist() == b.points.weights.tolist()

@@ -45,6 +45,8 @@ FORMAT_VERSION = 1
 HEADER = "driftcli-profile.json"
 _MAGIC = b"PK\x03\x04"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+#: zlib level of every entry (see :func:`_write`).
+COMPRESS_LEVEL = 1
 
 
 def is_profile(path: str | os.PathLike[str]) -> bool:
@@ -183,21 +185,36 @@ def _dump(profile: Profile, fh: Any) -> None:
             mo["min"], mo["max"] = _json_float(mo["min"]), _json_float(mo["max"])
     import zipfile  # saving and loading only: every compare asks is_profile, never this
 
-    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        _write(zf, HEADER, json.dumps(header, sort_keys=True, indent=1).encode())
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        # compact: json's C encoder (indented JSON is encoded in Python: 1 s at 5,000 columns)
+        _write(zf, HEADER, json.dumps(header, sort_keys=True, separators=(",", ":")).encode())
         for i, arr in enumerate(arrays.items):
             buf = io.BytesIO()
             np.lib.format.write_array(buf, arr, allow_pickle=False)
-            _write(zf, f"arrays/{i}.npy", buf.getvalue())
+            _write(zf, f"arrays/{i}.npy", buf.getvalue(), _compressible(arr))
 
 
-def _write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+def _write(zf: zipfile.ZipFile, name: str, data: bytes, deflate: bool = True) -> None:
     import zipfile
 
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
+    # level 1: weights and label offsets shrink at any level; zlib's default (6) spent 5 s
+    # of an 8 s save at 5,000 columns for a file about as large
+    zf.writestr(info, data, compresslevel=COMPRESS_LEVEL)
+
+
+def _compressible(arr: np.ndarray[Any, Any]) -> bool:
+    """Whether to deflate an array: not the doubles of a continuous column, whose low
+    mantissa bytes are noise (zlib gains 4% on them, at 20 MB/s on this class of machine:
+    5 s of a 7 s save at 5,000 columns). Judged by the share of zero bytes among the first
+    8 KB, which whole numbers and repeated values have plenty of; decided by the bytes
+    alone, so the same profile still gives the same file."""
+    if arr.dtype != np.float64:
+        return True
+    probe = np.frombuffer(arr[:1024].tobytes(), dtype=np.uint8)
+    return probe.size == 0 or int(np.count_nonzero(probe == 0)) * 8 >= probe.size
 
 
 def load(path: str | os.PathLike[str]) -> Profile:
@@ -231,8 +248,7 @@ def _read(fh: Any, where: str) -> Profile:
 
             def get(name: str) -> np.ndarray[Any, Any]:
                 with zf.open(name) as fh:
-                    data = io.BytesIO(fh.read())
-                return np.lib.format.read_array(data, allow_pickle=False)
+                    return _npy(fh.read())
 
             return _profile(header, get, where)
     except InputError:
@@ -241,6 +257,33 @@ def _read(fh: Any, where: str) -> Profile:
         raise InputError(f"{where}: corrupt or truncated profile ({_first(err)})") from None
     except OSError as err:
         raise InputError(f"{where}: cannot read profile: {err.strerror or err}") from None
+
+
+#: The .npy headers this module writes (version 1.0, one-dimensional, little-endian).
+_NPY_DTYPES = {"'<f8'": np.float64, "'<i8'": np.int64, "'|u1'": np.uint8}
+
+
+def _npy(data: bytes) -> np.ndarray[Any, Any]:
+    """An array from ``.npy`` bytes. The one-dimensional arrays driftcli writes are read
+    straight from their header's three fields: numpy's reader evaluates each header with
+    ``ast.literal_eval`` (1.2 s for a 5,000-column profile); anything else goes to it.
+    The array is a read-only view of ``data``: callers copy what they keep."""
+    if data[:8] == b"\x93NUMPY\x01\x00" and len(data) >= 10:
+        size = int.from_bytes(data[8:10], "little")
+        head = data[10 : 10 + size].decode("latin1").strip()
+        # {'descr': '<f8', 'fortran_order': False, 'shape': (3,), }
+        parts = head.strip("{} ,").split(", ")
+        if len(parts) == 3 and parts[1] == "'fortran_order': False":
+            descr = parts[0].removeprefix("'descr': ")
+            shape = parts[2].removeprefix("'shape': (").removesuffix(",)")
+            dtype = _NPY_DTYPES.get(descr)
+            if dtype is not None and shape.isdigit():
+                n = int(shape)
+                body = memoryview(data)[10 + size :]
+                if len(body) != n * np.dtype(dtype).itemsize:
+                    raise ValueError(f"array of {n} values holds {len(body)} bytes")
+                return np.frombuffer(body, dtype=dtype)
+    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
 
 
 def _first(err: BaseException) -> str:
@@ -288,7 +331,7 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
         from driftcli.model import ModelStats
 
         m = header["model"]
-        model = ModelStats.from_state(m["meta"], {k: get(v) for k, v in m["arrays"].items()})
+        model = ModelStats.from_state(m["meta"], {k: get(v).copy() for k, v in m["arrays"].items()})
     options = dict(header.get("options") or {})
     options["source"] = header.get("source") or {}
     sample = None
