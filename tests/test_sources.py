@@ -840,3 +840,35 @@ def test_arrow_backed_frames_after_concat_are_read() -> None:
     b = pd.read_parquet(examples / "current.parquet", dtype_backend="pyarrow")
     result = driftcli.compare(a, pd.concat([a, b]))
     assert result.reference.rows == len(a) and result.current.rows == len(a) + len(b)
+
+
+def test_parquet_file_kept_open_between_reads_serves_interleaved_reads(tmp_path: Path) -> None:
+    """The file a Parquet source keeps open between column groups is never shared by two
+    reads at once: interleaved reads, a read abandoned half-way, and a read after close all
+    give the file's rows."""
+    table = pa.table(
+        {"a": np.arange(10_000.0), "b": np.arange(10_000) % 7, "c": ["x", "y"] * 5_000}
+    )
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=1_000)
+    source = parquet_mod.ParquetFileSource(path, role="reference")
+
+    def column(batches: Iterator[pa.RecordBatch], name: str) -> list[Any]:
+        return [v for b in batches for v in b.column(name).to_pylist()]
+
+    first = source.batches(["a"], 700)
+    second = source.batches(["a", "b"], 900)
+    got_a, got_b = [], []
+    for x, y in itertools.zip_longest(first, second):
+        if x is not None:
+            got_a += x.column("a").to_pylist()
+        if y is not None:
+            got_b += y.column("b").to_pylist()
+    assert got_a == table["a"].to_pylist() and got_b == table["b"].to_pylist()
+    abandoned = source.batches(["c"], 500, dictionary=["c"])
+    next(abandoned)
+    assert column(source.batches(["c"], 500, dictionary=["c"]), "c") == table["c"].to_pylist()
+    del abandoned
+    source.close()
+    assert column(source.batches(["a"], 4_000), "a") == table["a"].to_pylist()
+    source.close()

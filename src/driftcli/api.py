@@ -141,6 +141,7 @@ def _build(source: Source, role: str, settings: Settings, progress: Progress | N
         return builder.finish(path=path, fmt=fmt)
     finally:
         builder.close()
+        source.close()
 
 
 def needs_sample(settings: Settings) -> bool:

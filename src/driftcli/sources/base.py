@@ -75,6 +75,9 @@ class Source(ABC):
             return self._dictionary_batches(names, batch_rows, text)
         return self._batches(names, batch_rows)
 
+    def close(self) -> None:  # noqa: B027 (a hook: most sources keep nothing open)
+        """Release what the source keeps open between reads (nothing, unless overridden)."""
+
     def dictionary_schema(self, columns: list[str], dictionary: list[str]) -> pa.Schema:
         """The projected schema with the ``dictionary`` columns dictionary-encoded."""
         fields = []

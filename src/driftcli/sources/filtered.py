@@ -51,6 +51,9 @@ class FilteredSource(Source):
     def schema(self) -> pa.Schema:
         return self._schema
 
+    def close(self) -> None:
+        self.inner.close()
+
     def input_files(self) -> list[Path]:
         return self.inner.input_files()
 
