@@ -297,6 +297,11 @@ def test_pooled_values_equal_numpy_union1d() -> None:
         both = np.concatenate([np.array(a), np.array(b)])
         assert got.weights.tolist() == [int(np.sum(both == x)) for x in expect]
         assert got.ref_cdf.tolist() == (ra.cdf_right(expect) / ra.total).tolist()
+    # NaN never reaches a profile's points, but a hand-made one pools as np.union1d does
+    with_nan = Points(np.array([1.0, np.nan]), np.array([2, 1]))
+    got = pool(with_nan, Points(np.array([np.nan]), np.array([3])))
+    np.testing.assert_array_equal(got.values, np.array([1.0, np.nan]))
+    assert got.weights.tolist() == [2, 4]
 
 
 def test_few_and_many_labels_give_the_same_comparison(tmp_path: Path, monkeypatch) -> None:

@@ -260,7 +260,12 @@ def _read(fh: Any, where: str) -> Profile:
 
 
 #: The .npy headers this module writes (version 1.0, one-dimensional, little-endian).
-_NPY_DTYPES = {"'<f8'": np.float64, "'<i8'": np.int64, "'|u1'": np.uint8}
+#: Little-endian as written, whatever the reading machine's byte order (callers convert).
+_NPY_DTYPES: dict[str, np.dtype[Any]] = {
+    "'<f8'": np.dtype("<f8"),
+    "'<i8'": np.dtype("<i8"),
+    "'|u1'": np.dtype("u1"),
+}
 
 
 def _npy(data: bytes) -> np.ndarray[Any, Any]:
@@ -280,9 +285,10 @@ def _npy(data: bytes) -> np.ndarray[Any, Any]:
             if dtype is not None and shape.isdigit():
                 n = int(shape)
                 body = memoryview(data)[10 + size :]
-                if len(body) != n * np.dtype(dtype).itemsize:
+                if len(body) != n * dtype.itemsize:
                     raise ValueError(f"array of {n} values holds {len(body)} bytes")
-                return np.frombuffer(body, dtype=dtype)
+                out: np.ndarray[Any, Any] = np.frombuffer(body, dtype=dtype)
+                return out
     return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
 
 

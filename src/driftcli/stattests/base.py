@@ -161,6 +161,9 @@ def pool(r: Points, c: Points) -> Pooled:
     new = np.empty(n + 1, bool)  # new[i]: merged[i] starts a value; new[n] closes the last
     new[0] = new[n] = True
     np.not_equal(merged[1:], merged[:-1], out=new[1:n])
+    if n and np.isnan(merged[-1]):  # NaN sorts last; all of it is one value, as in union1d
+        nan = np.isnan(merged)
+        new[1:n] &= ~(nan[1:] & nan[:-1])
     starts, ends = np.flatnonzero(new[:n]), np.flatnonzero(new[1:])
     both = np.cumsum(w)[ends]
     ref = np.cumsum(np.where(order < r.values.size, w, 0))[ends]
