@@ -446,6 +446,37 @@ def test_column_groups_free_their_gather_buffers(
         assert col.numeric.moments.std == pytest.approx(values.std(ddof=1), rel=1e-9)
 
 
+def test_merge_tree_keeps_narrow_weights_and_the_same_counts() -> None:
+    """Summaries waiting in a column's merge tree keep their weights in the narrowest
+    unsigned type (a leaf's are 32 each: one byte, not eight), which is where a long run's
+    memory grows; merges widen them back, so counts stay exact and the CDF within its bound."""
+    from driftcli.profiles.numeric import Points, _Packed
+
+    for top in (1, 255, 256, 65_535, 65_536, 2**32 - 1, 2**32, 2**40):
+        p = Points(np.array([0.5, 1.5, 2.5]), np.array([1, top, 7], dtype=np.int64))
+        packed = _Packed.of(p)
+        assert packed.weights.itemsize < 8 or top >= 2**32
+        back = packed.unpacked()
+        assert back.weights.dtype == np.int64
+        assert back.weights.tolist() == [1, top, 7]
+        assert back.values is p.values
+
+    rng = np.random.default_rng(5)
+    values = rng.lognormal(size=20 * 32 * 2_048 + 1_234)
+    builder = NumericBuilder(exact_limit=1_000, points=2_048)
+    for start in range(0, values.size, 50_000):
+        builder.add(values[start : start + 50_000])
+    assert builder._levels is not None
+    resting = [q for level in builder._levels for q in level]
+    assert resting and all(q.weights.dtype in (np.uint8, np.uint16) for q in resting)
+    summary = builder.finish()
+    pts = summary.points
+    assert pts.weights.dtype == np.int64 and pts.total == values.size
+    grid = np.quantile(values, np.linspace(0, 1, 201))
+    true = np.searchsorted(np.sort(values), grid, side="right")
+    assert np.max(np.abs(pts.cdf_right(grid) - true)) <= pts.rank_error
+
+
 def test_many_columns_share_the_exact_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """The exact limit shrinks so that all columns together keep a bounded number of values."""
     from driftcli import api

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +56,12 @@ FAN_IN = 4
 RAW_PER_POINT = 32
 #: Values the gather buffers of all columns read together may hold (256 MB of float64).
 GATHER_VALUES = 32_000_000
+
+
+#: Values per temporary of the per-value passes over a gathered buffer (512 KB of float64):
+#: column-sized temporaries would be carved out of the heap between the long-lived summaries
+#: and leave holes that grow the process with every million rows.
+CHUNK = 65_536
 
 
 def gather_size(points: int, columns: int) -> int:
@@ -194,6 +201,35 @@ def merge_points(parts: list[Points]) -> Points:
     )
 
 
+_NARROW: tuple[type[np.unsignedinteger[Any]], ...] = (np.uint8, np.uint16, np.uint32, np.uint64)
+
+
+@dataclass
+class _Packed:
+    """A summary waiting in the merge tree, its weights in the narrowest unsigned type that
+    holds them: a leaf's are 32 each (one byte instead of eight), so the summaries a column
+    keeps between merges, which grow with log(rows), take 9-10 bytes a point instead of 16.
+    The weights are the same integers; merges widen them back to int64."""
+
+    values: FloatArray
+    weights: npt.NDArray[np.unsignedinteger[Any]]
+    rank_error: float
+    transport_error: float
+
+    @classmethod
+    def of(cls, p: Points) -> _Packed:
+        """``p`` with narrowed weights (``p``'s arrays are not kept)."""
+        top = int(p.weights.max()) if p.weights.size else 0
+        kind = next(k for k in _NARROW if top <= np.iinfo(k).max)
+        return cls(p.values, p.weights.astype(kind), p.rank_error, p.transport_error)
+
+    def unpacked(self) -> Points:
+        """The summary with int64 weights again."""
+        return Points(
+            self.values, self.weights.astype(np.int64), self.rank_error, self.transport_error
+        )
+
+
 def compress(p: Points, points: int) -> Points:
     """At most about ``points`` points: groups of consecutive points of about equal weight,
     each replaced by its weighted median; the added rank and transport errors are tracked."""
@@ -242,7 +278,7 @@ def _summarize_sorted(v: FloatArray, points: int) -> Points:
 def _transport_to_median(grid: FloatArray, mid: int) -> float:
     """Total distance of each row of ``grid`` (sorted rows) to its element ``mid``."""
     size = grid.shape[1]
-    if size > 16:  # long rows: one grid-sized temporary, made absolute in place
+    if size > 16:
         d = grid - grid[:, mid : mid + 1]
         np.abs(d, out=d)
         return float(d.sum())
@@ -330,7 +366,7 @@ class NumericBuilder:
     _pending: list[Points] = field(default_factory=list)
     _pending_size: int = 0
     _exact: Points | None = None
-    _levels: list[list[Points]] | None = None
+    _levels: list[list[_Packed]] | None = None
     gather: int = 0
     """Values gathered per sort once summarized (0: ``RAW_PER_POINT * points``)."""
     _raw: FloatArray | None = None
@@ -436,9 +472,10 @@ class NumericBuilder:
         assert self._levels is not None
         while len(self._levels) <= level:
             self._levels.append([])
-        self._levels[level].append(pts)
+        self._levels[level].append(_Packed.of(pts))
         if len(self._levels[level]) >= FAN_IN:
-            merged = compress(merge_points(self._levels[level]), self.points)
+            parts = [q.unpacked() for q in self._levels[level]]
+            merged = compress(merge_points(parts), self.points)
             self._levels[level] = []
             self._push(merged, level + 1)
 
@@ -454,7 +491,7 @@ class NumericBuilder:
             self._to_levels()
         self._flush()
         assert self._levels is not None
-        everything = merge_points([p for level in self._levels for p in level])
+        everything = merge_points([p.unpacked() for level in self._levels for p in level])
         return NumericSummary(
             compress(everything, self.points),
             self.moments,
