@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_shapes.py                    # all shapes
     python benchmarks/bench_shapes.py --only wide        # one of: 1m, 1m-html, 10m, wide,
-                                                         #   tall-wide, labels, version
+                                                         #   tall-wide, labels, version, fixed
 
 Data go to the git-ignored ``benchmarks/data/shapes/`` (written once). Each figure is the
 median of ``--repeat`` child processes (wall, CPU, peak RSS from ``os.wait4``):
@@ -16,7 +16,11 @@ median of ``--repeat`` child processes (wall, CPU, peak RSS from ``os.wait4``):
   floats rounded to two decimals;
 * ``labels``: a 1,000,000-row column with 200,000 distinct labels forced categorical
   (the figure is the time it adds over the same file without that column);
-* ``version``: ``driftcli --version``.
+* ``version``: ``driftcli --version``;
+* ``fixed``: the CPU time (user + system) a ``driftcli compare`` of the shipped example
+  Parquet files has used when it opens its first input file, that is the fixed cost of a
+  run before any data is read (the child sets the environment the console script sets,
+  then notes ``os.times()`` at the first ``pyarrow.parquet.ParquetFile``).
 
 The floor of a shape is a child that reads both files with pyarrow, the same columns, batch by
 batch, keeping nothing. This is a benchmark, not a test: CI never runs it.
@@ -53,6 +57,28 @@ for path in sys.argv[1:]:
                 batch_size=131072, row_groups=[group], columns=names[start : start + 256]
             ):
                 pass
+"""
+
+# the fixed cost of a run: CPU used when the first input file is opened (sys.argv: the files)
+FIXED = """
+import os, sys
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")  # as driftcli's script does
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import pyarrow.parquet as pq
+opened = pq.ParquetFile.__init__
+seen = []
+def first(self, *args, **kwargs):
+    if not seen:
+        t = os.times()
+        seen.append(t.user + t.system)
+    opened(self, *args, **kwargs)
+pq.ParquetFile.__init__ = first
+from driftcli._entry import main
+try:
+    main(["compare", *sys.argv[1:], "-q", "--fail-on", "never"])
+except SystemExit:
+    pass
+print(seen[0])
 """
 
 
@@ -161,6 +187,24 @@ def main(argv: list[str] | None = None) -> int:
     if wanted("version"):
         got = median([*cli, "--version"], max(args.repeat, 5))
         print(f"{'driftcli --version':<34} {got[0]:7.3f} s")
+    if wanted("fixed"):
+        examples = HERE.parent / "examples"
+        cmd = [
+            *py[:2],
+            FIXED,
+            str(examples / "reference.parquet"),
+            str(examples / "current.parquet"),
+        ]
+        cpu = statistics.median(float(run(cmd)[1]) for _ in range(max(args.repeat, 5)))
+        # this machine's speed at the moment, to read the figure against (shared machines
+        # here ran anywhere from 0.5 to 1.7 s for this loop within one day)
+        loop = "import time; t = time.process_time(); s = 0\nfor i in range(10**7): s += i\n"
+        ref = [*py[:2], loop + "print(time.process_time() - t)"]
+        speed = statistics.median(float(run(ref)[1]) for _ in range(3))
+        print(
+            f"{'fixed CPU before the first read':<34} {cpu:7.3f} s"
+            f"   (10M-addition loop {speed:.2f} s)"
+        )
     for shape, rows in (("1m", 1_000_000), ("10m", 10_000_000)):
         if wanted(shape) or (shape == "1m" and wanted("1m-html")):
             ref, cur = generated(shape, rows, 20, 13)
