@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
-from driftcli import __version__, correction
+from driftcli import __version__, correction, stattests
 from driftcli.columns import Typed, families_compatible, infer_kind_profiles
 from driftcli.drift import analyze_profiles, dataset_drift, skipped
 from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
@@ -50,6 +50,13 @@ def info(profile: Profile) -> DatasetInfo:
         columns=len(profile.columns),
         format=profile.format,
     )
+
+
+def _threaded(settings: Settings) -> bool:
+    """Whether columns are tested on threads: only when a test that gains from them is asked
+    for (see :attr:`StatTest.threaded`); the default tests run faster on one thread."""
+    asked = {settings.stattest} | {ov.test for ov in settings.column_overrides.values()}
+    return any(stattests.get(name).threaded for name in asked if name)
 
 
 def compare_profiles(
@@ -133,10 +140,11 @@ def compare_profiles(
         return col
 
     columns: list[ColumnResult] = []
-    workers = max(1, min(len(shared), os.cpu_count() or 1))
-    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=workers) as pool:
+    workers = min(len(shared), os.cpu_count() or 1) if _threaded(settings) else 1
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         warnings.filterwarnings("ignore", message=r"p-value (capped|floored)")
-        for i, col in enumerate(pool.map(run, shared), start=1):
+        results = pool.map(run, shared) if workers > 1 else map(run, shared)
+        for i, col in enumerate(results, start=1):
             columns.append(col)
             if progress is not None:
                 progress(i, len(shared), col.name)
