@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -153,22 +152,16 @@ class Points:
         v = np.sort(values)
         return cls(*_dedupe_sorted(v, None))
 
-    @cached_property
-    def cumulative(self) -> IntArray:
-        """Running weights with a leading 0 (``cumulative[i]``: the weight of the first i
-        points), computed once: a comparison reads each side's CDF five or six times."""
-        out = np.zeros(self.weights.size + 1, np.int64)
-        np.cumsum(self.weights, out=out[1:])
-        return out
-
     def cdf_right(self, x: FloatArray) -> IntArray:
         """Weight of the points ``<= x`` for each x."""
-        out: IntArray = self.cumulative[np.searchsorted(self.values, x, side="right")]
+        cum = np.concatenate([[0], np.cumsum(self.weights)])
+        out: IntArray = cum[np.searchsorted(self.values, x, side="right")]
         return out
 
     def cdf_left(self, x: FloatArray) -> IntArray:
         """Weight of the points ``< x`` for each x."""
-        out: IntArray = self.cumulative[np.searchsorted(self.values, x, side="left")]
+        cum = np.concatenate([[0], np.cumsum(self.weights)])
+        out: IntArray = cum[np.searchsorted(self.values, x, side="left")]
         return out
 
     def expanded(self) -> FloatArray:

@@ -112,7 +112,7 @@ def weighted_quantiles(points: Points, qs: npt.ArrayLike) -> FloatArray:
     the values are never expanded.
     """
     q = np.asarray(qs, dtype=np.float64)
-    cum = points.cumulative[1:]
+    cum = np.cumsum(points.weights)
     n = int(cum[-1])
     virtual = (n - 1) * q
     below = np.floor(virtual)
