@@ -201,7 +201,10 @@ def merge_points(parts: list[Points]) -> Points:
     )
 
 
-_NARROW: tuple[type[np.unsignedinteger[Any]], ...] = (np.uint8, np.uint16, np.uint32, np.uint64)
+#: The unsigned types a waiting summary's weights may take, with the largest each holds.
+_NARROW: tuple[tuple[type[np.unsignedinteger[Any]], int], ...] = tuple(
+    (k, int(np.iinfo(k).max)) for k in (np.uint8, np.uint16, np.uint32, np.uint64)
+)
 
 
 @dataclass
@@ -220,7 +223,7 @@ class _Packed:
     def of(cls, p: Points) -> _Packed:
         """``p`` with narrowed weights (``p``'s arrays are not kept)."""
         top = int(p.weights.max()) if p.weights.size else 0
-        kind = next(k for k in _NARROW if top <= np.iinfo(k).max)
+        kind = next(k for k, most in _NARROW if top <= most)
         return cls(p.values, p.weights.astype(kind), p.rank_error, p.transport_error)
 
     def unpacked(self) -> Points:
