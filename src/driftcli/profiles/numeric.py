@@ -58,12 +58,6 @@ RAW_PER_POINT = 32
 GATHER_VALUES = 32_000_000
 
 
-#: Values per temporary of the per-value passes over a gathered buffer (512 KB of float64):
-#: column-sized temporaries would be carved out of the heap between the long-lived summaries
-#: and leave holes that grow the process with every million rows.
-CHUNK = 65_536
-
-
 def gather_size(points: int, columns: int) -> int:
     """Values each of ``columns`` summarized columns read together gathers before a sort:
     ``RAW_PER_POINT`` per point, less when many columns share ``GATHER_VALUES`` (never fewer
@@ -281,7 +275,7 @@ def _summarize_sorted(v: FloatArray, points: int) -> Points:
 def _transport_to_median(grid: FloatArray, mid: int) -> float:
     """Total distance of each row of ``grid`` (sorted rows) to its element ``mid``."""
     size = grid.shape[1]
-    if size > 16:
+    if size > 16:  # long rows: one grid-sized temporary, made absolute in place
         d = grid - grid[:, mid : mid + 1]
         np.abs(d, out=d)
         return float(d.sum())
