@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import driftcli
+from conftest import EXAMPLES
 from contract import COLUMN_KEYS, TOP_KEYS
 from driftcli.drift import choose_test, severity
 from driftcli.settings import Settings
@@ -284,3 +285,25 @@ def test_forcing_a_kind_on_unsupported_types():
 def test_count_settings_are_validated(key):
     with pytest.raises(driftcli.UsageError, match=key.replace("_", "-")):
         driftcli.compare(frame(), frame(), **{key: -1})
+
+
+def test_columns_run_on_threads_only_for_tests_that_gain_from_them(monkeypatch):
+    """The default tests run on one thread (two were slower: GIL hand-offs between short
+    numpy calls); asking for Anderson-Darling, globally or for one column, uses threads.
+    Either way the result is the same."""
+    from driftcli import comparison
+    from driftcli.settings import ColumnOverride, Settings
+
+    assert not comparison._threaded(Settings())
+    assert not comparison._threaded(Settings(stattest="ks"))
+    assert comparison._threaded(Settings(stattest="anderson"))
+    assert comparison._threaded(
+        Settings(column_overrides={"income": ColumnOverride(test="anderson")})
+    )
+    ref, cur = EXAMPLES / "reference.parquet", EXAMPLES / "current.parquet"
+    threaded = driftcli.compare(ref, cur, stattest="anderson").to_dict()
+    monkeypatch.setattr(comparison, "_threaded", lambda settings: False)
+    serial = driftcli.compare(ref, cur, stattest="anderson").to_dict()
+    for d in (threaded, serial):
+        d.pop("generated_at")
+    assert threaded == serial
