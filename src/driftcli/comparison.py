@@ -22,7 +22,9 @@ from driftcli.result import ColumnResult, DatasetInfo, Result, SchemaChanges, Ve
 from driftcli.settings import Settings
 from driftcli.stattests.base import Kind
 
-#: ``progress(done, total, what)``: columns compared so far.
+#: ``progress(done, total, what)``: rows read or columns compared so far. Called from the
+#: calling thread while reading and from a worker thread while comparing: keep it thread-safe
+#: (rich's progress bars are).
 Progress = Callable[[int, int | None, str], None]
 #: ``evaluate(ref, cur, settings, column_drift)`` -> the model sections.
 ModelEvaluator = Callable[[Profile, Profile, Settings], ModelQuality]
