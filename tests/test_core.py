@@ -307,3 +307,41 @@ def test_columns_run_on_threads_only_for_tests_that_gain_from_them(monkeypatch):
     for d in (threaded, serial):
         d.pop("generated_at")
     assert threaded == serial
+
+
+def test_an_interrupt_stops_the_comparison_at_the_next_column():
+    """Ctrl-C while the columns are compared (on a worker thread) stops the worker after the
+    column in hand, rather than after the last one."""
+    import os
+    import signal
+
+    from driftcli import api
+    from driftcli.comparison import compare_profiles
+    from driftcli.profiles import Profile
+
+    class Stopped(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Stopped
+
+    rng = np.random.default_rng(3)
+    table = pa.table({f"c{i}": rng.normal(size=100) for i in range(2_000)})
+    ref, cur = driftcli.profile(table), driftcli.profile(table)
+    assert isinstance(ref, Profile)
+    seen: list[int] = []
+
+    def progress(done, total, name):
+        seen.append(done)
+        if done == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        with pytest.raises(Stopped):
+            compare_profiles(
+                ref, cur, Settings(), evaluate_model=api._evaluate_model, progress=progress
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert 3 <= len(seen) < 2_000
