@@ -292,7 +292,7 @@ def test_columns_run_on_threads_only_for_tests_that_gain_from_them(monkeypatch):
     numpy calls); asking for Anderson-Darling, globally or for one column, uses threads.
     Either way the result is the same."""
     from driftcli import comparison
-    from driftcli.settings import ColumnOverride, Settings
+    from driftcli.settings import ColumnOverride
 
     assert not comparison._threaded(Settings())
     assert not comparison._threaded(Settings(stattest="ks"))

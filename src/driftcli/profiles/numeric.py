@@ -215,7 +215,7 @@ class _Packed:
 
     @classmethod
     def of(cls, p: Points) -> _Packed:
-        """``p`` with narrowed weights (``p``'s arrays are not kept)."""
+        """``p`` with narrowed weights (its values are shared, not copied)."""
         top = int(p.weights.max()) if p.weights.size else 0
         kind = next(k for k, most in _NARROW if top <= most)
         return cls(p.values, p.weights.astype(kind), p.rank_error, p.transport_error)
