@@ -4,6 +4,7 @@ Run from the repository root (needs about 25 GB of disk for the default 100M row
 
     python benchmarks/bench_profile.py                       # 1M-row reference, 100M current
     python benchmarks/bench_profile.py --parts 10            # 10M current rows only
+    python benchmarks/bench_profile.py --memory 5            # peak memory, 1M against 10M
 
 It writes (once, into the git-ignored ``benchmarks/data/``) a 1,000,000-row reference Parquet
 file and a directory of 1,000,000-row Parquet parts (row groups of 131,072 rows) for the
@@ -19,6 +20,12 @@ columns). Then, each as a child process timed by the script (wall, CPU, peak RSS
 4. ``driftcli compare reference.profile CURRENT_DIR --json OUT`` on the first 10 parts (10M
    rows) and on all parts (100M rows).
 
+``--memory ROUNDS`` measures only whether peak memory grows with rows: in each round, one after
+the other, the streaming floor (pyarrow reading the parts exactly as driftcli does, one row
+group at a time with the command's jemalloc pool, nothing kept) over 1M and 10M rows, then the
+saved-profile compare over 1M and 10M rows; it prints every round and the median 10M/1M peak
+ratios. Runs interleave because this machine's speed and memory behaviour drift within minutes.
+
 This is a benchmark, not a test: CI never runs it.
 """
 
@@ -28,6 +35,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -56,6 +64,25 @@ d = ds.dataset(sys.argv[1], format="parquet")
 rows = 0
 for batch in d.to_batches(columns=d.schema.names, batch_size=131072, use_threads=True):
     rows += batch.num_rows
+print(rows)
+"""
+
+# driftcli's own read (sources/parquet.py): each part row group by row group, under the pool
+# the command picks before pyarrow loads; the floor of what peak memory can be when streaming
+STREAM_FLOOR = """
+import os, sys
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+from pathlib import Path
+import pyarrow.parquet as pq
+rows = 0
+for part in sorted(Path(sys.argv[1]).glob("*.parquet")):
+    with pq.ParquetFile(part) as pf:
+        names = pf.schema_arrow.names
+        for g in range(pf.metadata.num_row_groups):
+            for batch in pf.iter_batches(
+                batch_size=131072, row_groups=[g], columns=names, use_threads=True
+            ):
+                rows += batch.num_rows
 print(rows)
 """
 
@@ -122,12 +149,49 @@ def line(what: str, r: Run, rows: int | None = None) -> str:
     )
 
 
+def memory_rounds(rounds: int, cli: list[str], ref: Path, cur: Path) -> None:
+    """Peak RSS at 1M and 10M rows, interleaved round by round: the streaming floor and the
+    saved-profile compare, with the median 10M/1M ratio of each."""
+    folder = ref.parent
+    prof = folder / "reference.profile"
+    if not prof.exists():
+        run([*cli, "profile", str(ref), "-o", str(prof), "-q"])
+    dirs = {1: subset(cur, 1), 10: subset(cur, 10)}
+    out = folder / "out.json"
+    peaks: dict[tuple[str, int], list[float]] = {}
+    for i in range(rounds):
+        cells = []
+        for what in ("floor", "compare"):
+            for parts, d in dirs.items():
+                if what == "floor":
+                    r, _ = run([sys.executable, "-c", STREAM_FLOOR, str(d)])
+                else:
+                    r, _ = run([*cli, "compare", str(prof), str(d), "--json", str(out), "-q"])
+                peaks.setdefault((what, parts), []).append(r.peak_mib)
+                cells.append(f"{what} {parts}M {r.peak_mib:4.0f} MiB")
+        print(f"round {i + 1}: " + ", ".join(cells))
+    for what in ("floor", "compare"):
+        ratios = [b / a for a, b in zip(peaks[what, 1], peaks[what, 10], strict=True)]
+        print(
+            f"{what:<8} 1M median {statistics.median(peaks[what, 1]):4.0f} MiB, "
+            f"10M median {statistics.median(peaks[what, 10]):4.0f} MiB, "
+            f"10M/1M per round {min(ratios):.3f}-{max(ratios):.3f}, "
+            f"median {statistics.median(ratios):.3f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parts", type=int, default=100, help="current parts of 1M rows")
+    ap.add_argument(
+        "--memory", type=int, default=0, metavar="ROUNDS", help="only the 1M/10M peak rounds"
+    )
     args = ap.parse_args(argv)
-    ref, cur = ensure(args.parts)
+    ref, cur = ensure(10 if args.memory else args.parts)
     cli = driftcli_command()
+    if args.memory:
+        memory_rounds(args.memory, cli, ref, cur)
+        return 0
     folder = ref.parent
     prof = folder / "reference.profile"
     report: dict[str, object] = {}

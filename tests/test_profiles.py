@@ -477,6 +477,58 @@ def test_merge_tree_keeps_narrow_weights_and_the_same_counts() -> None:
     assert np.max(np.abs(pts.cdf_right(grid) - true)) <= pts.rank_error
 
 
+def test_large_waiting_summaries_live_outside_the_heap_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A waiting summary of the default size gets a memory mapping of its own (so the heap
+    does not grow with rows around it); small ones stay on the heap; where the system refuses
+    a mapping the heap is used. The finished summary is the same in every case."""
+    import mmap
+
+    from driftcli.profiles import numeric
+
+    rng = np.random.default_rng(8)
+    values = rng.normal(size=9 * 32 * numeric.SUMMARY_POINTS + 777)
+
+    mapping = mmap.mmap  # the test replaces it below
+
+    def own_mapping(a: np.ndarray) -> bool:
+        base = a.base
+        return isinstance(getattr(base, "obj", base), mapping)  # frombuffer: a memoryview
+
+    def run() -> tuple[numeric.NumericSummary, list[bool]]:
+        builder = NumericBuilder(exact_limit=1_000)
+        for start in range(0, values.size, 131_072):
+            builder.add(values[start : start + 131_072])
+        assert builder._levels is not None
+        mapped = [own_mapping(q.values) for level in builder._levels for q in level]
+        return builder.finish(), mapped
+
+    mapped, bases = run()
+    assert bases and all(bases)
+    small = numeric._Packed.of(numeric.Points(np.arange(3.0), np.ones(3, np.int64)))
+    assert not own_mapping(small.values)
+
+    monkeypatch.setattr(numeric, "OWN_MAPPING_BYTES", 2**62)
+    on_heap, bases = run()
+    assert bases and not any(bases)
+
+    def refuse(*args: object) -> mmap.mmap:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(numeric, "OWN_MAPPING_BYTES", 1)
+    monkeypatch.setattr(numeric.mmap, "mmap", refuse)
+    refused, bases = run()
+    assert bases and not any(bases)
+
+    for other in (on_heap, refused):
+        assert np.array_equal(other.points.values, mapped.points.values)
+        assert np.array_equal(other.points.weights, mapped.points.weights)
+        assert other.points.rank_error == mapped.points.rank_error
+        assert other.points.transport_error == mapped.points.transport_error
+    assert mapped.points.total == values.size
+
+
 def test_many_columns_share_the_exact_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """The exact limit shrinks so that all columns together keep a bounded number of values."""
     from driftcli import api

@@ -26,6 +26,7 @@ the same bytes.
 from __future__ import annotations
 
 import math
+import mmap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,12 +202,42 @@ _NARROW: tuple[tuple[type[np.unsignedinteger[Any]], int], ...] = tuple(
 )
 
 
+#: A waiting summary of at least this many bytes gets an anonymous memory mapping of its own:
+#: glibc's default mmap threshold, which the command raises for numpy's per-batch arrays.
+OWN_MAPPING_BYTES = 128 * 1024
+
+
+def _own_mapping(
+    values: FloatArray, weights: npt.NDArray[np.unsignedinteger[Any]]
+) -> tuple[FloatArray, npt.NDArray[np.unsignedinteger[Any]]]:
+    """Copies of ``values`` and ``weights`` in one anonymous mapping, unmapped when both are
+    freed. A summary waits in the merge tree while thousands of short-lived arrays come and go
+    around it: on glibc's heap it pinned the holes they left, so the heap grew with rows
+    (saved profile against 10M rows, interleaved runs: peak 13 MB lower, 10M/1M peak ratio
+    from 1.14 to 1.09). Small summaries, and any the system refuses to map, stay on the heap."""
+    size = values.nbytes + weights.nbytes
+    if size < OWN_MAPPING_BYTES:
+        return values, weights
+    try:
+        block = mmap.mmap(-1, size)
+    except OSError:  # e.g. vm.max_map_count reached: the heap still works
+        return values, weights
+    v: FloatArray = np.frombuffer(block, np.float64, values.size)
+    v[...] = values
+    w: npt.NDArray[np.unsignedinteger[Any]] = np.frombuffer(
+        block, weights.dtype, weights.size, offset=values.nbytes
+    )
+    w[...] = weights
+    return v, w
+
+
 @dataclass
 class _Packed:
     """A summary waiting in the merge tree, its weights in the narrowest unsigned type that
     holds them: a leaf's are 32 each (one byte instead of eight), so the summaries a column
     keeps between merges, which grow with log(rows), take 9-10 bytes a point instead of 16.
-    The weights are the same integers; merges widen them back to int64."""
+    The weights are the same integers; merges widen them back to int64. Large ones live
+    outside the heap (see :func:`_own_mapping`)."""
 
     values: FloatArray
     weights: npt.NDArray[np.unsignedinteger[Any]]
@@ -215,10 +246,11 @@ class _Packed:
 
     @classmethod
     def of(cls, p: Points) -> _Packed:
-        """``p`` with narrowed weights (its values are shared, not copied)."""
+        """``p`` with narrowed weights (values copied only into a mapping of their own)."""
         top = int(p.weights.max()) if p.weights.size else 0
         kind = next(k for k, most in _NARROW if top <= most)
-        return cls(p.values, p.weights.astype(kind), p.rank_error, p.transport_error)
+        values, weights = _own_mapping(p.values, p.weights.astype(kind))
+        return cls(values, weights, p.rank_error, p.transport_error)
 
     def unpacked(self) -> Points:
         """The summary with int64 weights again."""
