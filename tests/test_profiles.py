@@ -501,32 +501,32 @@ def test_large_waiting_summaries_live_outside_the_heap_with_the_same_result(
         for start in range(0, values.size, 131_072):
             builder.add(values[start : start + 131_072])
         assert builder._levels is not None
-        mapped = [own_mapping(q.values) for level in builder._levels for q in level]
-        return builder.finish(), mapped
+        placed = [own_mapping(q.values) for level in builder._levels for q in level]
+        return builder.finish(), placed
 
-    mapped, bases = run()
-    assert bases and all(bases)
+    in_mappings, placed = run()
+    assert placed and all(placed)
     small = numeric._Packed.of(numeric.Points(np.arange(3.0), np.ones(3, np.int64)))
     assert not own_mapping(small.values)
 
     monkeypatch.setattr(numeric, "OWN_MAPPING_BYTES", 2**62)
-    on_heap, bases = run()
-    assert bases and not any(bases)
+    on_heap, placed = run()
+    assert placed and not any(placed)
 
     def refuse(*args: object) -> mmap.mmap:
         raise OSError(12, "Cannot allocate memory")
 
     monkeypatch.setattr(numeric, "OWN_MAPPING_BYTES", 1)
     monkeypatch.setattr(numeric.mmap, "mmap", refuse)
-    refused, bases = run()
-    assert bases and not any(bases)
+    refused, placed = run()
+    assert placed and not any(placed)
 
     for other in (on_heap, refused):
-        assert np.array_equal(other.points.values, mapped.points.values)
-        assert np.array_equal(other.points.weights, mapped.points.weights)
-        assert other.points.rank_error == mapped.points.rank_error
-        assert other.points.transport_error == mapped.points.transport_error
-    assert mapped.points.total == values.size
+        assert np.array_equal(other.points.values, in_mappings.points.values)
+        assert np.array_equal(other.points.weights, in_mappings.points.weights)
+        assert other.points.rank_error == in_mappings.points.rank_error
+        assert other.points.transport_error == in_mappings.points.transport_error
+    assert in_mappings.points.total == values.size
 
 
 def test_many_columns_share_the_exact_budget(monkeypatch: pytest.MonkeyPatch) -> None:
