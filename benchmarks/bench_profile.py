@@ -79,9 +79,13 @@ for part in sorted(Path(sys.argv[1]).glob("*.parquet")):
     with pq.ParquetFile(part) as pf:
         names = pf.schema_arrow.names
         for g in range(pf.metadata.num_row_groups):
-            for batch in pf.iter_batches(
-                batch_size=131072, row_groups=[g], columns=names, use_threads=True
-            ):
+            if pf.metadata.row_group(g).num_rows <= 131072:  # a group within a batch: whole
+                batches = pf.read_row_group(g, columns=names, use_threads=True).to_batches()
+            else:
+                batches = pf.iter_batches(
+                    batch_size=131072, row_groups=[g], columns=names, use_threads=True
+                )
+            for batch in batches:
                 rows += batch.num_rows
 print(rows)
 """

@@ -50,11 +50,17 @@ def _file_batches(
 
 def _groups(pf: pq.ParquetFile, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
     """Row group by row group: iter_batches over all of them at once holds the whole file in
-    memory (measured: 82 MiB peak for a 61 MiB file)."""
-    for group in range(pf.metadata.num_row_groups):
-        yield from pf.iter_batches(
-            batch_size=batch_rows, row_groups=[group], columns=columns, use_threads=True
-        )
+    memory (measured: 82 MiB peak for a 61 MiB file). A group no larger than a batch is read
+    whole, which decodes the same bytes with less CPU than iter_batches (measured: 5.7 s
+    against 7.0 s a side at 100,000 rows x 5,000 columns, 3.5 s against 4.0 s at 10M x 33)."""
+    meta = pf.metadata
+    for group in range(meta.num_row_groups):
+        if meta.row_group(group).num_rows <= batch_rows:
+            yield from pf.read_row_group(group, columns=columns, use_threads=True).to_batches()
+        else:
+            yield from pf.iter_batches(
+                batch_size=batch_rows, row_groups=[group], columns=columns, use_threads=True
+            )
 
 
 def _cannot(path: Path | str, err: BaseException, hint: str = "") -> InputError:
