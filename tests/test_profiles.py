@@ -19,7 +19,7 @@ from scipy import stats
 import driftcli
 from driftcli.errors import InputError
 from driftcli.profiles import Profile, build
-from driftcli.profiles.numeric import NumericBuilder, NumericSummary
+from driftcli.profiles.numeric import NumericBuilder, NumericSummary, Points
 from driftcli.profiles.store import FORMAT_VERSION, is_profile
 from driftcli.stattests import REGISTRY
 from driftcli.stattests.base import ColumnPair, Kind, exact_summary
@@ -444,6 +444,48 @@ def test_column_groups_free_their_gather_buffers(
         assert col.numeric.points.total == 30_000
         assert col.numeric.moments.mean == pytest.approx(values.mean(), rel=1e-12, abs=1e-12)
         assert col.numeric.moments.std == pytest.approx(values.std(ddof=1), rel=1e-9)
+
+
+@pytest.mark.parametrize("distinct", [None, 40, 60])
+def test_a_summarized_batch_counts_what_its_sorted_ends_exclude(distinct: int | None) -> None:
+    """A batch is sorted before anything else: NaN, -inf and +inf are counted from the ends
+    of the sorted batch, and a batch of four times the exact limit or more is shown to be
+    beyond it by a strided look. Counts, moments, points and both error terms are those of
+    the finite values summarized directly; ties make the look fall back to counting."""
+    from driftcli.profiles.numeric import _summarize_sorted
+
+    rng = np.random.default_rng(11)
+    finite = rng.normal(size=1_000) if distinct is None else rng.integers(0, distinct, 1_000)
+    values = np.concatenate([finite, [np.nan] * 13, [np.inf] * 7, [-np.inf] * 3])
+    rng.shuffle(values)
+    builder = NumericBuilder(exact_limit=50, points=50)
+    builder.add(values.astype(np.float64))
+    s = builder.finish()
+    assert (s.missing, s.infinite, s.n) == (13, 10, 1_000)
+    assert s.moments.mean == pytest.approx(finite.mean(), rel=1e-12)
+    assert s.moments.m2 == pytest.approx(finite.var() * finite.size, rel=1e-12)
+    assert s.exact == (distinct == 40)
+    expected = _summarize_sorted(np.sort(finite.astype(np.float64)), 50)
+    if s.exact:
+        expected = Points(*np.unique(finite.astype(np.float64), return_counts=True))
+    np.testing.assert_array_equal(s.points.values, expected.values)
+    np.testing.assert_array_equal(s.points.weights, expected.weights)
+    assert s.points.rank_error == expected.rank_error
+    if distinct is None:  # the transport term is the cost of each group's moves to its median
+        groups = np.sort(finite).reshape(50, 20)
+        cost = np.abs(groups - groups[:, 9:10]).sum()
+        assert s.points.transport_error == pytest.approx(cost, rel=1e-12)
+
+
+@pytest.mark.parametrize("size", range(1, 40))
+def test_transport_to_the_median_pairs_the_ends_of_sorted_rows(size: int) -> None:
+    from driftcli.profiles.numeric import _transport_to_median
+
+    rng = np.random.default_rng(size)
+    grid = np.sort(rng.standard_normal((7, size)) * 1e3 + 1e9, axis=1)
+    mid = -(-size // 2) - 1
+    expected = np.abs(grid - grid[:, mid : mid + 1]).sum()
+    assert _transport_to_median(grid, mid) == pytest.approx(expected, rel=1e-12, abs=1e-9)
 
 
 def test_merge_tree_keeps_narrow_weights_and_the_same_counts() -> None:

@@ -291,6 +291,27 @@ def compress(p: Points, points: int) -> Points:
     )
 
 
+def _finite_slice(v: FloatArray) -> FloatArray:
+    """The finite values of sorted ``v`` (numpy sorts -inf first, then +inf, then NaN)."""
+    if v.size == 0 or (np.isfinite(v[0]) and np.isfinite(v[-1])):
+        return v
+    lo = int(np.searchsorted(v, -np.inf, side="right"))
+    hi = int(np.searchsorted(v, np.inf, side="left"))
+    return v[lo:hi]
+
+
+def _beyond(v: FloatArray, limit: int) -> bool:
+    """Whether sorted ``v`` surely holds more than ``limit`` distinct values: ``limit + 1``
+    evenly spaced elements all differ (a look at a few thousand values, not a pass over the
+    batch). False means "not shown": the caller counts the distinct values when it dedupes.
+    Only asked of batches four times the limit or more (wide profiles), where the look costs
+    a small share of the pass it saves."""
+    if v.size < 4 * limit:
+        return False
+    picks = v[(np.arange(limit + 1, dtype=np.int64) * (v.size - 1)) // limit]
+    return bool(np.all(picks[1:] != picks[:-1]))
+
+
 def _summarize_sorted(v: FloatArray, points: int) -> Points:
     """Points of raw sorted values (ties allowed): equal runs of values, each replaced by its
     median, then equal medians combined. The bound of :func:`compress` holds with ties: the
@@ -305,21 +326,18 @@ def _summarize_sorted(v: FloatArray, points: int) -> Points:
 
 
 def _transport_to_median(grid: FloatArray, mid: int) -> float:
-    """Total distance of each row of ``grid`` (sorted rows) to its element ``mid``."""
+    """Total distance of each row of ``grid`` (sorted rows) to its element ``mid``.
+
+    In a sorted row each of the ``mid`` elements left of the median pairs with one of the
+    last ``mid`` elements, and a pair's two distances add up to their difference; an element
+    the pairing leaves over (even rows) adds its distance to the median. So the total is one
+    subtraction over the row's ends, no temporary of the grid's size, no absolute value, and
+    every term is a difference of neighbours in sorted order (no cancellation)."""
     size = grid.shape[1]
-    if size > 16:  # long rows: one grid-sized temporary, made absolute in place
-        d = grid - grid[:, mid : mid + 1]
-        np.abs(d, out=d)
-        return float(d.sum())
-    # short rows: one column at a time, a plain difference (sorted rows need no absolute
-    # value) over cache-sized vectors, about 5x faster than the temporary
-    median = grid[:, mid]
-    total = 0.0
-    for j in range(size):
-        if j < mid:
-            total += float((median - grid[:, j]).sum())
-        elif j > mid:
-            total += float((grid[:, j] - median).sum())
+    left = mid
+    total = float((grid[:, size - left :] - grid[:, :left]).sum()) if left else 0.0
+    for j in range(mid + 1, size - left):  # at most one column: size - 1 - mid - mid <= 1
+        total += float((grid[:, j] - grid[:, mid]).sum())
     return total
 
 
@@ -345,7 +363,7 @@ def _compress_units(
         medians.append(rest[m : m + 1])
         weights.append(np.array([rest.size], dtype=np.int64))
         added_rank = max(added_rank, float(max(m, rest.size - m - 1)))
-        added_transport += float(np.abs(rest - rest[m]).sum())
+        added_transport += _transport_to_median(rest.reshape(1, -1), m)
     return Points(
         np.concatenate(medians),
         np.concatenate(weights),
@@ -403,31 +421,43 @@ class NumericBuilder:
 
     def add(self, values: FloatArray) -> None:
         """Add one batch: raw float64 values, NaN standing for missing."""
-        finite_mask = np.isfinite(values)
-        finite = values[finite_mask] if not finite_mask.all() else values
-        excluded = values.size - finite.size
-        if excluded:
-            nan = int(np.count_nonzero(np.isnan(values)))
-            self.missing += nan
-            self.infinite += excluded - nan
-        if finite.size == 0:
-            return
         if self._levels is not None:
-            self._gather(finite)
+            finite_mask = np.isfinite(values)
+            finite = values[finite_mask] if not finite_mask.all() else values
+            self._count_excluded(values, finite.size)
+            if finite.size:
+                self._gather(finite)
             return
-        v = np.sort(finite)
+        # sorted first: NaN sorts last and ±inf to the ends, so the finite values are one
+        # slice found by looking at the ends, not a pass of isfinite over the batch
+        v = _finite_slice(np.sort(values))
+        self._count_excluded(values, v.size)
+        if v.size == 0:
+            return
         self.moments = self.moments.merge(Moments.of_sorted(v))
-        if 1 + int(np.count_nonzero(v[1:] != v[:-1])) > self.exact_limit:
+        if _beyond(v, self.exact_limit):
             # this batch alone is beyond the limit: summarized as it is (ties need no
             # merging first: at most one group straddles any x, see _summarize_sorted)
             self._to_levels()
             self._push(_summarize_sorted(v, self.points), 0)
             return
         pts = Points(*_dedupe_sorted(v, None))
+        if pts.values.size > self.exact_limit:
+            self._to_levels()
+            self._push(_summarize_sorted(v, self.points), 0)
+            return
         self._pending.append(pts)
         self._pending_size += pts.values.size
         if self._pending_size > max(self.exact_limit, 65_536):
             self._consolidate()
+
+    def _count_excluded(self, values: FloatArray, finite: int) -> None:
+        """Count the NaN and ±inf of a batch of ``values`` that held ``finite`` finite ones."""
+        excluded = values.size - finite
+        if excluded:
+            nan = int(np.count_nonzero(np.isnan(values)))
+            self.missing += nan
+            self.infinite += excluded - nan
 
     def _gather(self, finite: FloatArray) -> None:
         """Summarized columns collect ``gather`` values (4 MB at the default) before one
