@@ -15,7 +15,7 @@ from driftcli.columns import Typed, profile_array
 from driftcli.errors import UsageError
 from driftcli.profiles.categorical import CategoryCounts
 from driftcli.profiles.column import ColumnProfile
-from driftcli.profiles.numeric import NumericSummary
+from driftcli.profiles.numeric import IntArray, NumericSummary
 from driftcli.result import ColumnResult, DatasetDrift
 from driftcli.settings import Settings
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest, weighted_quantiles
@@ -63,7 +63,7 @@ def severity(output: Output, value: float | None, threshold: float) -> str:
     return SEVERITIES[passed]
 
 
-def _numeric_stats(side: NumericSummary, rows: int) -> dict[str, Any]:
+def _numeric_stats(side: NumericSummary, rows: int, running: IntArray) -> dict[str, Any]:
     m = side.moments
     out: dict[str, Any] = {
         "rows": rows,
@@ -76,7 +76,7 @@ def _numeric_stats(side: NumericSummary, rows: int) -> dict[str, Any]:
         out["approximate"] = True
         out["quantile_rank_error"] = side.rank_error_share
     if m.n:
-        qs = weighted_quantiles(side.points, QUANTILES)
+        qs = weighted_quantiles(side.points, QUANTILES, running)
         out.update(
             min=m.min,
             max=m.max,
@@ -199,7 +199,9 @@ def analyze_profiles(
     if typed.kind is Kind.NUMERIC:
         rs, cs = ref.as_numeric("reference"), cur.as_numeric("current")
         pair = ColumnPair(Kind.NUMERIC, ref=rs, cur=cs)
-        ref_stats, cur_stats = _numeric_stats(rs, ref.rows), _numeric_stats(cs, cur.rows)
+        ref_run, cur_run = pair.running
+        ref_stats = _numeric_stats(rs, ref.rows, ref_run)
+        cur_stats = _numeric_stats(cs, cur.rows, cur_run)
     else:
         rcat, ccat = ref.as_categories("reference"), cur.as_categories("current")
         pair = ColumnPair(Kind.CATEGORICAL, ref_categories=rcat, cur_categories=ccat)

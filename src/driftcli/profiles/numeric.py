@@ -147,15 +147,23 @@ class Points:
         v = np.sort(values)
         return cls(*_dedupe_sorted(v, None))
 
-    def cdf_right(self, x: FloatArray) -> IntArray:
-        """Weight of the points ``<= x`` for each x."""
-        cum = np.concatenate([[0], np.cumsum(self.weights)])
+    def running(self) -> IntArray:
+        """Running weights with a leading 0 (``running()[k]`` weighs the first k points): a
+        caller that asks several CDF or quantile questions of one side passes it to each."""
+        out = np.empty(self.weights.size + 1, np.int64)
+        out[0] = 0
+        np.cumsum(self.weights, out=out[1:])
+        return out
+
+    def cdf_right(self, x: FloatArray, running: IntArray | None = None) -> IntArray:
+        """Weight of the points ``<= x`` for each x (``running``: :meth:`running`)."""
+        cum = self.running() if running is None else running
         out: IntArray = cum[np.searchsorted(self.values, x, side="right")]
         return out
 
-    def cdf_left(self, x: FloatArray) -> IntArray:
-        """Weight of the points ``< x`` for each x."""
-        cum = np.concatenate([[0], np.cumsum(self.weights)])
+    def cdf_left(self, x: FloatArray, running: IntArray | None = None) -> IntArray:
+        """Weight of the points ``< x`` for each x (``running``: :meth:`running`)."""
+        cum = self.running() if running is None else running
         out: IntArray = cum[np.searchsorted(self.values, x, side="left")]
         return out
 

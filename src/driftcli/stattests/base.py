@@ -105,14 +105,16 @@ def quantiles_sorted(sorted_values: FloatArray, qs: npt.ArrayLike) -> FloatArray
     return weighted_quantiles(pts, qs)
 
 
-def weighted_quantiles(points: Points, qs: npt.ArrayLike) -> FloatArray:
+def weighted_quantiles(
+    points: Points, qs: npt.ArrayLike, running: IntArray | None = None
+) -> FloatArray:
     """numpy's "linear" quantiles of the values the points stand for (exact for exact points).
 
     The k-th smallest value (0-based) is the first point whose running weight exceeds k, so
-    the values are never expanded.
+    the values are never expanded. ``running``: the points' :meth:`Points.running`, if known.
     """
     q = np.asarray(qs, dtype=np.float64)
-    cum = np.cumsum(points.weights)
+    cum = (points.running() if running is None else running)[1:]
     n = int(cum[-1])
     virtual = (n - 1) * q
     below = np.floor(virtual)
@@ -164,12 +166,18 @@ def pool(r: Points, c: Points) -> Pooled:
     if n and np.isnan(merged[-1]):  # NaN sorts last; all of it is one value, as in union1d
         nan = np.isnan(merged)
         new[1:n] &= ~(nan[1:] & nan[:-1])
-    starts, ends = np.flatnonzero(new[:n]), np.flatnonzero(new[1:])
-    both = np.cumsum(w)[ends]
-    ref = np.cumsum(np.where(order < r.values.size, w, 0))[ends]
-    values = merged[starts]
+    cum_both = np.cumsum(w)
+    cum_ref = np.cumsum(np.where(order < r.values.size, w, 0))
+    if new[1:n].all():  # no value on both sides (continuous data): every point is a value
+        values, both, ref, weights = merged, cum_both, cum_ref, w
+    else:
+        starts, ends = np.flatnonzero(new[:n]), np.flatnonzero(new[1:])
+        both, ref, values = cum_both[ends], cum_ref[ends], merged[starts]
+        weights = np.diff(both, prepend=0)
+    ref_total = int(ref[-1]) if n else 0  # the sides' totals, without summing them again
+    cur_total = int(both[-1]) - ref_total if n else 0
     return Pooled(
-        values, ref / r.total, (both - ref) / c.total, np.diff(values), np.diff(both, prepend=0)
+        values, ref / ref_total, (both - ref) / cur_total, values[1:] - values[:-1], weights
     )
 
 
@@ -305,13 +313,19 @@ class ColumnPair:
         return sturges_edges(m.min, m.max, m.n)
 
     @cached_property
+    def running(self) -> tuple[IntArray, IntArray]:
+        """Each side's running weights (:meth:`Points.running`), computed once for every
+        CDF and quantile the comparison of this column asks."""
+        return self._ref.points.running(), self._cur.points.running()
+
+    @cached_property
     def full_bins(self) -> tuple[IntArray, IntArray]:
         """Counts per bin of each side: below the reference range, each Sturges bin, above."""
         edges = self.hist_edges
         out = []
-        for s in (self._ref, self._cur):
-            left = s.points.cdf_left(edges)
-            right_last = int(s.points.cdf_right(edges[-1:])[0])
+        for s, running in zip((self._ref, self._cur), self.running, strict=True):
+            left = s.points.cdf_left(edges, running)
+            right_last = int(s.points.cdf_right(edges[-1:], running)[0])
             inner = np.diff(np.concatenate([left[:-1], [right_last]]))
             out.append(np.concatenate([[left[0]], inner, [s.n - right_last]]).astype(np.int64))
         return out[0], out[1]
