@@ -340,7 +340,8 @@ def _transport_to_median(grid: FloatArray, mid: int) -> float:
     last ``mid`` elements, and a pair's two distances add up to their difference; an element
     the pairing leaves over (even rows) adds its distance to the median. So the total is one
     subtraction over the row's ends, no temporary of the grid's size, no absolute value, and
-    every term is a difference of neighbours in sorted order (no cancellation)."""
+    every term is a non-negative difference within one row, never a difference of large sums
+    (no cancellation)."""
     size = grid.shape[1]
     left = mid
     total = float((grid[:, size - left :] - grid[:, :left]).sum()) if left else 0.0
