@@ -444,14 +444,10 @@ class NumericBuilder:
         if v.size == 0:
             return
         self.moments = self.moments.merge(Moments.of_sorted(v))
-        if _beyond(v, self.exact_limit):
+        pts = None if _beyond(v, self.exact_limit) else Points(*_dedupe_sorted(v, None))
+        if pts is None or pts.values.size > self.exact_limit:
             # this batch alone is beyond the limit: summarized as it is (ties need no
             # merging first: at most one group straddles any x, see _summarize_sorted)
-            self._to_levels()
-            self._push(_summarize_sorted(v, self.points), 0)
-            return
-        pts = Points(*_dedupe_sorted(v, None))
-        if pts.values.size > self.exact_limit:
             self._to_levels()
             self._push(_summarize_sorted(v, self.points), 0)
             return
