@@ -406,12 +406,60 @@ def test_wide_inputs_are_read_in_column_groups(
     same_profile(whole, grouped)
 
 
+def test_a_finished_column_group_is_released_behind_its_work_without_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ending a column group queues its release behind the group's last batch and returns at
+    once, so the caller reads the next group while the workers profile this one; each column
+    still takes its calls in order (add, then release)."""
+    import threading
+
+    from driftcli.profiles import ProfileBuilder
+    from driftcli.profiles.column import ColumnBuilder
+
+    go = threading.Event()
+    calls: list[tuple[str, str]] = []
+    add, release = ColumnBuilder.add, ColumnBuilder.release
+
+    def slow_add(self: ColumnBuilder, values: pa.Array) -> None:
+        assert go.wait(10)
+        add(self, values)
+        calls.append(("add", self.name))
+
+    def logged_release(self: ColumnBuilder) -> None:
+        release(self)
+        calls.append(("release", self.name))
+
+    monkeypatch.setattr(ColumnBuilder, "add", slow_add)
+    monkeypatch.setattr(ColumnBuilder, "release", logged_release)
+    names = [f"c{i}" for i in range(5)]
+    batch = pa.record_batch([pa.array(np.arange(50.0) + i) for i in range(5)], names=names)
+    builder = ProfileBuilder(batch.schema, role="reference", exact_limit=10)
+    builder.add(batch)
+    returned = threading.Event()
+
+    def end_group() -> None:
+        builder.release(range(5))
+        returned.set()
+
+    threading.Thread(target=end_group, daemon=True).start()
+    assert returned.wait(5), "release waited for the group's batch to be profiled"
+    assert not calls  # nothing profiled yet: the batch is still held up
+    go.set()
+    prof = builder.finish(path=None, fmt="test")
+    for name in names:
+        assert calls.index(("add", name)) < calls.index(("release", name))
+        assert prof.columns[name].numeric is not None
+        assert prof.columns[name].numeric.points.total == 50
+
+
 def test_column_groups_free_their_gather_buffers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Summarized columns gather values within one budget for the columns read together, and
-    a column group that is done summarizes and frees its buffers before the next is read:
-    memory follows the group in flight, not the table's width. The profile counts every
+    a column group that is done summarizes and frees its buffers before the next is
+    profiled (while the next is read): memory follows the group in flight, not the table's
+    width. The profile counts every
     value and keeps the exact moments."""
     import pyarrow.parquet as pq
 

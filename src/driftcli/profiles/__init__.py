@@ -171,6 +171,27 @@ class ProfileBuilder:
         shares = [list(items[k::n]) for k in range(n)]
         self._inflight = [self._pool.submit(work, share) for share in shares if share]
 
+    def _then(self, work: Callable[[list[Any]], None], items: Sequence[Any]) -> None:
+        """Hand ``items`` to the workers after the work in flight without waiting for it:
+        share ``k`` runs once share ``k`` in flight is done. ``items`` must list the same
+        columns, in the same order, as the work in flight, so each column still takes its
+        calls in order. The caller goes on reading meanwhile."""
+        n = self._workers
+        shares = [share for share in (list(items[k::n]) for k in range(n)) if share]
+        before = self._inflight
+        if len(before) != len(shares):  # not the shares in flight (a group with no rows)
+            self._submit(work, items)
+            return
+
+        def after(prior: Future[None], share: list[Any]) -> None:
+            prior.result()  # an earlier task's error surfaces here, and at the next wait
+            work(share)
+
+        self._inflight = [
+            self._pool.submit(after, prior, share)
+            for prior, share in zip(before, shares, strict=True)
+        ]
+
     def _wait(self) -> None:
         inflight, self._inflight = self._inflight, []
         for f in inflight:
@@ -211,7 +232,9 @@ class ProfileBuilder:
             for i in share:
                 self.builders[i].release()
 
-        self._submit(work, columns)
+        # queued behind the group's last batch, not waited for: the next group is read
+        # while the workers still profile this one
+        self._then(work, columns)
 
     def close(self) -> None:
         """Stop the worker threads once the work in flight is done; :meth:`finish` still
