@@ -195,7 +195,11 @@ def merge_points(parts: list[Points]) -> Points:
     v = np.concatenate([p.values for p in parts])
     w = np.concatenate([p.weights for p in parts])
     order = np.argsort(v, kind="stable")  # sorted runs: a merge, linear time
-    values, weights = _dedupe_sorted(v[order], w[order])
+    v, w = v[order], w[order]
+    if np.all(v[1:] != v[:-1]):  # no value in two parts (continuous data): nothing to combine
+        values, weights = v, w.astype(np.int64, copy=False)
+    else:
+        values, weights = _dedupe_sorted(v, w)
     return Points(
         values,
         weights,
@@ -281,19 +285,23 @@ def compress(p: Points, points: int) -> Points:
     before = cum - w
     gid = (before * points) // total  # integer arithmetic: deterministic group boundaries
     starts = np.flatnonzero(np.concatenate([[True], gid[1:] != gid[:-1]]))
-    gw = np.add.reduceat(w, starts)
+    last = np.empty_like(starts)  # each group's last point
+    last[:-1] = starts[1:] - 1
+    last[-1] = n - 1
     base = before[starts]
+    gw = cum[last] - base
     # weighted median: the first point whose running weight reaches half of its group's
-    median = np.searchsorted(cum, base + gw / 2.0, side="left")
+    # (weights are integers, so reaching gw / 2 is reaching the integer (gw + 1) // 2, and
+    # the search stays in int64 rather than converting the running sums to float)
+    median = np.searchsorted(cum, base + (gw + 1) // 2, side="left")
     below = before[median] - base
     above = base + gw - cum[median]
     added_rank = float(np.max(np.maximum(below, above)))
-    sizes = np.diff(np.concatenate([starts, [n]]))
-    owner = np.repeat(median, sizes)
+    owner = np.repeat(median, last - starts + 1)
     added_transport = float(dot(w, np.abs(p.values - p.values[owner])))
     return Points(
         np.ascontiguousarray(p.values[median]),
-        gw.astype(np.int64),
+        gw.astype(np.int64, copy=False),
         p.rank_error + added_rank,
         p.transport_error + added_transport,
     )
