@@ -494,6 +494,29 @@ def test_column_groups_free_their_gather_buffers(
         assert col.numeric.moments.std == pytest.approx(values.std(ddof=1), rel=1e-9)
 
 
+@pytest.mark.parametrize("switch", [0, 3, 7])
+def test_moments_of_values_kept_exactly_come_from_their_points(switch: int) -> None:
+    """Batches kept exactly take no moments of their own: the moments come from the exact
+    points when the column is summarized (after ``switch`` low-cardinality batches) or
+    finished, and still match numpy over every finite value."""
+    rng = np.random.default_rng(switch)
+    batches = [np.round(rng.normal(5.0, 2.0, 400), 1) for _ in range(switch)]
+    batches += [rng.normal(5.0, 2.0, 700) for _ in range(4)] if switch < 7 else []
+    batches[0][:3] = [np.nan, np.inf, -np.inf]
+    builder = NumericBuilder(exact_limit=600, points=128)
+    for b in batches:
+        builder.add(b.copy())
+    summary = builder.finish()
+    every = np.concatenate(batches)
+    finite = every[np.isfinite(every)]
+    assert summary.exact == (switch == 7)
+    assert (summary.missing, summary.infinite) == (1, 2)
+    assert summary.moments.n == finite.size == summary.points.total
+    assert summary.moments.mean == pytest.approx(finite.mean(), rel=1e-13)
+    assert summary.moments.m2 == pytest.approx(((finite - finite.mean()) ** 2).sum(), rel=1e-12)
+    assert (summary.moments.min, summary.moments.max) == (finite.min(), finite.max())
+
+
 @pytest.mark.parametrize("distinct", [None, 40, 60])
 def test_a_summarized_batch_counts_what_its_sorted_ends_exclude(distinct: int | None) -> None:
     """A batch is sorted before anything else: NaN, -inf and +inf are counted from the ends

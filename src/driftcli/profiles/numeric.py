@@ -425,6 +425,8 @@ class NumericBuilder:
     exact_limit: int = EXACT_LIMIT
     points: int = SUMMARY_POINTS
     moments: Moments = field(default_factory=Moments)
+    """Moments of the values summarized so far (values kept exactly get theirs from the exact
+    points, once)."""
     missing: int = 0
     infinite: int = 0
     _pending: list[Points] = field(default_factory=list)
@@ -451,14 +453,16 @@ class NumericBuilder:
         self._count_excluded(values, v.size)
         if v.size == 0:
             return
-        self.moments = self.moments.merge(Moments.of_sorted(v))
         pts = None if _beyond(v, self.exact_limit) else Points(*_dedupe_sorted(v, None))
         if pts is None or pts.values.size > self.exact_limit:
             # this batch alone is beyond the limit: summarized as it is (ties need no
             # merging first: at most one group straddles any x, see _summarize_sorted)
             self._to_levels()
+            self.moments = self.moments.merge(Moments.of_sorted(v))
             self._push(_summarize_sorted(v, self.points), 0)
             return
+        # kept exactly: no moments per batch, they come from the exact points once, when the
+        # column is summarized or finished (a pass less over every batch of such columns)
         self._pending.append(pts)
         self._pending_size += pts.values.size
         if self._pending_size > max(self.exact_limit, 65_536):
@@ -506,19 +510,19 @@ class NumericBuilder:
 
     def add_points(self, pts: Points, moments: Moments, missing: int, infinite: int) -> None:
         """Add an already summarized part (from a merge or a category table)."""
-        self.moments = self.moments.merge(moments)
         self.missing += missing
         self.infinite += infinite
         if pts.values.size == 0:
             return
         exact = pts.rank_error == 0 and pts.transport_error == 0
-        if self._levels is None and exact:
+        if self._levels is None and exact:  # its moments come from the exact points later
             self._pending.append(pts)
             self._pending_size += pts.values.size
             if self._pending_size > max(self.exact_limit, 65_536):
                 self._consolidate()
         else:
             self._to_levels()
+            self.moments = self.moments.merge(moments)
             self._push(compress(pts, self.points), 0)
 
     def _consolidate(self) -> None:
@@ -537,6 +541,8 @@ class NumericBuilder:
             self._pending, self._pending_size = [], 0
         self._levels = []
         if self._exact is not None and self._exact.values.size:
+            # the values kept exactly so far, whose moments were not taken batch by batch
+            self.moments = self.moments.merge(exact_moments(self._exact))
             self._push(compress(self._exact, self.points), 0)
         self._exact = None
 
@@ -558,7 +564,7 @@ class NumericBuilder:
             self._exact = merge_points(parts)
             self._pending, self._pending_size = [], 0
             if self._exact.values.size <= self.exact_limit:
-                moments = exact_moments(self._exact) if self.moments.n else self.moments
+                moments = exact_moments(self._exact)
                 return NumericSummary(self._exact, moments, self.missing, self.infinite, exact=True)
             self._to_levels()
         self._flush()
