@@ -21,6 +21,8 @@ from driftcli.settings import Settings
 from driftcli.stattests.base import ColumnPair, Kind, Outcome, Output, StatTest, weighted_quantiles
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+#: Their keys in a column's stats (formatted once, not for every column of every run).
+_QUANTILE_KEYS = tuple(f"{q:g}" for q in QUANTILES)
 SEVERITIES = ("none", "low", "medium", "high")
 #: The distance each kind falls back to when a p-value test cannot decide from a summary.
 EFFECT_TEST = {Kind.NUMERIC: "wasserstein", Kind.CATEGORICAL: "jensenshannon"}
@@ -82,7 +84,7 @@ def _numeric_stats(side: NumericSummary, rows: int, running: IntArray) -> dict[s
             max=m.max,
             mean=m.mean,
             std=m.std,
-            quantiles={f"{q:g}": float(x) for q, x in zip(QUANTILES, qs, strict=True)},
+            quantiles=dict(zip(_QUANTILE_KEYS, qs.tolist(), strict=True)),
         )
     return out
 
