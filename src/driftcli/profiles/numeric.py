@@ -173,10 +173,15 @@ class Points:
 
 
 def _dedupe_sorted(v: FloatArray, w: IntArray | None) -> tuple[FloatArray, IntArray]:
-    """Collapse equal neighbours of sorted values, summing their weights."""
+    """Collapse equal neighbours of sorted values, summing their weights. The arrays are new
+    (a caller may pass a buffer it reuses); without ties they are plain copies."""
     if v.size == 0:
         return v.astype(np.float64), np.empty(0, np.int64)
-    starts = np.flatnonzero(np.concatenate([[True], v[1:] != v[:-1]]))
+    new = v[1:] != v[:-1]
+    if new.all():  # no equal neighbours (continuous data): nothing to combine
+        counts = np.ones(v.size, np.int64) if w is None else w.astype(np.int64)
+        return np.array(v, dtype=np.float64), counts
+    starts = np.flatnonzero(np.concatenate([[True], new]))
     if w is None:
         counts = np.diff(np.concatenate([starts, [v.size]])).astype(np.int64)
     else:
@@ -195,11 +200,7 @@ def merge_points(parts: list[Points]) -> Points:
     v = np.concatenate([p.values for p in parts])
     w = np.concatenate([p.weights for p in parts])
     order = np.argsort(v, kind="stable")  # sorted runs: a merge, linear time
-    v, w = v[order], w[order]
-    if np.all(v[1:] != v[:-1]):  # no value in two parts (continuous data): nothing to combine
-        values, weights = v, w.astype(np.int64, copy=False)
-    else:
-        values, weights = _dedupe_sorted(v, w)
+    values, weights = _dedupe_sorted(v[order], w[order])
     return Points(
         values,
         weights,
@@ -335,8 +336,6 @@ def _summarize_sorted(v: FloatArray, points: int) -> Points:
     if v.size <= points:
         return Points(*_dedupe_sorted(v, None))
     p = _compress_units(v, points)
-    if np.all(p.values[1:] != p.values[:-1]):
-        return p
     values, weights = _dedupe_sorted(p.values, p.weights)
     return Points(values, weights, p.rank_error, p.transport_error)
 
