@@ -459,8 +459,7 @@ def test_column_groups_free_their_gather_buffers(
     """Summarized columns gather values within one budget for the columns read together, and
     a column group that is done summarizes and frees its buffers before the next is
     profiled (while the next is read): memory follows the group in flight, not the table's
-    width. The profile counts every
-    value and keeps the exact moments."""
+    width. The profile counts every value and keeps the exact moments."""
     import pyarrow.parquet as pq
 
     from driftcli import api
