@@ -27,6 +27,9 @@ class Table:
     rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     breached: bool = False
+    """The section found something its ``--fail-on`` condition can turn into a breach."""
+    gating: bool = False
+    """That condition is in the run's ``--fail-on``: the finding breaches, not only shows."""
 
 
 def _num(x: Any, digits: int = 4) -> str:
@@ -177,8 +180,20 @@ def segments(section: dict[str, Any] | None) -> list[Table]:
     return out
 
 
+#: The ``--fail-on`` condition of each section.
+CONDITIONS = {
+    "multivariate": "multivariate",
+    "missing": "missing",
+    "quality": "quality",
+    "segments": "segment",
+}
+
+
 def tables(result: Result) -> list[Table]:
     """Every section beyond one column that the result holds, in display order."""
+    settings = result.settings if isinstance(result.settings, dict) else {}  # hand-edited JSON
+    fail_on = settings.get("fail_on")
+    gating = {str(c) for c in fail_on} - {"never"} if isinstance(fail_on, list) else set()
     found: list[Table | None] = []
     for key, view in (
         ("multivariate", multivariate),
@@ -194,7 +209,10 @@ def tables(result: Result) -> list[Table]:
             shown = Table(key, f"{key} (unreadable in this result)", [], notes=[_BAD])
             shown.rows = [["-"]]
             shown.head = ["section"]
-        found += shown if isinstance(shown, list) else [shown]
+        for t in shown if isinstance(shown, list) else [shown]:
+            if t is not None:
+                t.gating = CONDITIONS[key] in gating
+            found.append(t)
     # missing and quality are always computed: shown only when they found something
     return [t for t in found if t is not None and (t.rows or t.key == "multivariate")]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len, set_cell_size
@@ -26,6 +26,9 @@ from rich.table import Table
 
 from driftcli.result import ColumnResult, Result
 from driftcli.text import guard_lines, terminal
+
+if TYPE_CHECKING:
+    from driftcli.analysis.report import Table as Section
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
 SEVERITY_STYLE = {"high": "bold red", "medium": "red", "low": "yellow", "none": "green"}
@@ -247,6 +250,17 @@ def render(
     file.flush()
 
 
+def print_table(
+    file: IO[str], heads: Sequence[Head], rows: Sequence[Sequence[str]], styles: Sequence[str]
+) -> None:
+    """One :func:`table` on ``file``, laid out for it and written as :func:`render` writes."""
+    console = make_console(file)
+    with console.capture() as captured:
+        console.print(table(heads, rows, styles, width=console.width, plain_text=plain(file)))
+    file.write(guard_lines(captured.get(), strip=not file.isatty()))
+    file.flush()
+
+
 def _render(result: Result, console: Console, *, show_all: bool, plain_text: bool) -> None:
     ref, cur = result.reference, result.current
     console.print(
@@ -291,12 +305,19 @@ def _render(result: Result, console: Console, *, show_all: bool, plain_text: boo
     console.print(f"{label}: {cell('; '.join(v.reasons))}")
 
 
+def _badge(t: Section) -> str:
+    """After a section's title: a breach only when its condition gates the run."""
+    if not t.breached:
+        return ""
+    return " [bold red](breach)[/]" if t.gating else " [yellow](finding, not gating)[/]"
+
+
 def render_beyond(result: Result, console: Console, plain_text: bool) -> None:
     """The sections beyond one column (multivariate, missing, quality, segments)."""
     from driftcli.analysis.report import tables
 
     for t in tables(result):
-        console.print(f"{cell(t.title)}{' [bold red](breach)[/]' if t.breached else ''}")
+        console.print(f"{cell(t.title)}{_badge(t)}")
         if t.rows:
             heads = [Head(h, wrap=i == 0, note=i == len(t.head) - 1) for i, h in enumerate(t.head)]
             console.print(

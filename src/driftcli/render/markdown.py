@@ -86,7 +86,8 @@ def _beyond(result: Result) -> list[str]:
 
     lines: list[str] = []
     for t in tables(result):
-        lines += [f"### {escape(t.title)}{' ❌' if t.breached else ''}", ""]
+        badge = (" ❌" if t.gating else " ⚠️ (not gating)") if t.breached else ""
+        lines += [f"### {escape(t.title)}{badge}", ""]
         if t.rows:
             lines += [_row([escape(h) for h in t.head]), _row(["---"] * len(t.head))]
             lines += [_row([escape(c) for c in r]) for r in t.rows[:MAX_ROWS]]
