@@ -82,7 +82,13 @@ def profile(
         return data
     if _is_profile_path(data):
         return Profile.load(data)
-    return _build(_open(data, role, settings), role, settings, progress)
+    source = _open(data, role, settings)
+    try:  # a misspelled --columns name is an error, not a profile of nothing
+        check_named_columns(settings, set(source.schema().names), sides=1)
+    except BaseException:
+        source.close()
+        raise
+    return _build(source, role, settings, progress)
 
 
 def _build(source: Source, role: str, settings: Settings, progress: Progress | None) -> Profile:

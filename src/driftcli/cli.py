@@ -50,6 +50,8 @@ _CLICK = _click_modules()
 _CLICK_EXIT = (typer.Exit, *(m.Exit for m in _CLICK if hasattr(m, "Exit")))
 _CLICK_ERROR = tuple(m.ClickException for m in _CLICK)
 _CLICK_ABORT = (typer.Abort, *(m.Abort for m in _CLICK if hasattr(m, "Abort")))
+#: A command run with no arguments: its help, as it stands (several lines, not one).
+_CLICK_NO_ARGS = tuple(m.NoArgsIsHelpError for m in _CLICK if hasattr(m, "NoArgsIsHelpError"))
 
 app = typer.Typer(
     name="driftcli",
@@ -81,6 +83,22 @@ def _root(
 
 
 ListOpt = list[str] | None
+#: ``--na-values`` of compare and profile.
+NaValuesOpt = Annotated[
+    ListOpt,
+    typer.Option(
+        "--na-values",
+        help="CSV strings read as missing (repeatable or comma-separated); an empty cell "
+        "always is. --na-values '' keeps NA, NULL, ... as values. "
+        "[default: NA, N/A, NULL, NaN, nan, null, #N/A, ...]",
+    ),
+]
+
+
+def split_na_values(given: ListOpt) -> list[str] | None:
+    """``--na-values`` as a list: each occurrence may hold several, comma-separated."""
+    return [p for v in given for p in v.split(",")] if given else None
+
 
 #: What ``--help`` shows for each option's value, instead of a Python type such as ``<str>``.
 METAVARS = {
@@ -128,6 +146,9 @@ METAVARS = {
     "--metric": "NAME",
     "--last": "N",
     "--since": "DATE",
+    "--engine": "NAME",
+    "--spark-master": "URL",
+    "--dask-scheduler": "ADDRESS",
 }
 
 
@@ -295,15 +316,7 @@ def compare(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding, e.g. latin-1. [default: utf8]")
     ] = None,
-    na_values: Annotated[
-        ListOpt,
-        typer.Option(
-            "--na-values",
-            help="CSV strings read as missing (repeatable or comma-separated); an empty cell "
-            "always is. --na-values '' keeps NA, NULL, ... as values. "
-            "[default: NA, N/A, NULL, NaN, nan, null, #N/A, ...]",
-        ),
-    ] = None,
+    na_values: NaValuesOpt = None,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -524,7 +537,7 @@ def compare(
         fail_on=fail_on,
         delimiter=delimiter,
         encoding=encoding,
-        na_values=[p for v in na_values for p in v.split(",")] if na_values else None,
+        na_values=split_na_values(na_values),
         seed=seed,
         target=target,
         prediction=prediction,
@@ -808,7 +821,7 @@ def report(
     return 0
 
 
-@app.command("profile")
+@app.command("profile", cls=Command)
 def profile_command(
     inputs: Annotated[
         list[str],
@@ -835,6 +848,7 @@ def profile_command(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding. [default: utf8]")
     ] = None,
+    na_values: NaValuesOpt = None,
     target: Annotated[
         str | None, typer.Option("--target", help="Target column (model quality).")
     ] = None,
@@ -891,6 +905,7 @@ def profile_command(
         numerical=numerical,
         delimiter=delimiter,
         encoding=encoding,
+        na_values=split_na_values(na_values),
         target=target,
         prediction=prediction,
         proba=proba,
@@ -904,6 +919,8 @@ def profile_command(
     targets.check([("--output", output)], [*inputs, *([run.path] if run.path else [])])
     if merge_inputs:
         for given in inputs:
+            if not Path(given).exists():
+                raise UsageError(f"--merge: profile file not found: {given}")
             if not is_profile(given):
                 raise UsageError(f"--merge: {given} is not a driftcli profile")
         prof = api.merge(inputs)
@@ -922,7 +939,7 @@ def profile_command(
             )
         with _progress(not quiet) as progress:
             if engine == "local":
-                prof = api.profile(inputs[0], run.settings, progress=progress)
+                prof = api.profile(inputs[0], run.settings, role="input", progress=progress)
             else:
                 prof = engines.profile_parquet(
                     inputs[0],
@@ -1147,19 +1164,17 @@ def history_command(
 @app.command("tests")
 def list_tests() -> int:
     """List the available stat tests: kinds, output, default threshold, description."""
-    from rich.table import Table
+    from driftcli.render import console as console_view
 
-    table = Table(box=None, pad_edge=False)
-    for head in ("name", "kinds", "output", "threshold", "description"):
-        table.add_column(head, overflow="fold")
+    rows = []
     for name in sorted(stattests.REGISTRY):
         t = stattests.REGISTRY[name]
         kinds = ", ".join(k.value for k in t.kinds) + (" (binary)" if t.binary_only else "")
         rule = "p <" if t.output.value == "p_value" else ">="
-        table.add_row(name, kinds, t.output.value, f"{rule} {t.default_threshold:g}", t.description)
-    from driftcli.render import console as console_view
-
-    console_view.make_console(sys.stdout).print(table)
+        rows.append([name, kinds, t.output.value, f"{rule} {t.default_threshold:g}", t.description])
+    heads = [console_view.Head(h) for h in ("name", "kinds", "output", "threshold")]
+    heads.append(console_view.Head("description", note=True))
+    console_view.print_table(sys.stdout, heads, rows, [""] * len(rows))
     return 0
 
 
@@ -1204,6 +1219,9 @@ def main(argv: list[str] | None = None) -> None:
             code = app(args=args, prog_name="driftcli", standalone_mode=False)
     except _CLICK_EXIT as exc:
         code = exc.exit_code
+    except _CLICK_NO_ARGS as exc:  # nothing asked: the help, and no check ran (exit 2)
+        print(exc.format_message(), file=sys.stderr)
+        code = EXIT_ERROR
     except _CLICK_ERROR as exc:
         code = _could_not_run(exc.format_message(), args)
     except _CLICK_ABORT:

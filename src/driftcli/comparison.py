@@ -31,18 +31,20 @@ Progress = Callable[[int, int | None, str], None]
 ModelEvaluator = Callable[[Profile, Profile, Settings], ModelQuality]
 
 
-def check_named_columns(settings: Settings, known: set[str]) -> None:
-    """Every column named in the options or config exists on at least one side."""
+def check_named_columns(settings: Settings, known: set[str], *, sides: int = 2) -> None:
+    """Every column named in the options or config exists on at least one side (``sides``:
+    2 for a comparison, 1 for a profile of one input)."""
+    absent = "in neither input" if sides == 2 else "not in the input"
     for option in ("columns", "ignore", "categorical", "numerical"):
         for name in getattr(settings, option):
             if name not in known:
                 where = settings.where(option)
                 error = ConfigError if option in settings.sources else UsageError
-                raise error(f"{where}: unknown column {name!r} (in neither input)")
+                raise error(f"{where}: unknown column {name!r} ({absent})")
     for name, ov in settings.column_overrides.items():
         if name not in known:
             where = f"{ov.source}: " if ov.source else ""
-            raise ConfigError(f'{where}[columns."{name}"]: unknown column (in neither input)')
+            raise ConfigError(f'{where}[columns."{name}"]: unknown column ({absent})')
 
 
 def info(profile: Profile) -> DatasetInfo:

@@ -865,7 +865,9 @@ def describe(eff: Effective) -> str:
             if value is not None and f.name != "source" and (f.name != "ignore" or value):
                 origin = eff.origins.get(column_key(name, f.name), ov.source or "")
                 body.append((f"{f.name} = {toml_value(value)}", origin))
-    width = max(len(t) for t, o in body if o) if body else 0
+    # comments line up after the usual short lines; a long value (na_values) does not push
+    # every comment far right
+    width = min(max((len(t) for t, o in body if o), default=0), 40)
     for text, origin in body:
         lines.append(f"{text.ljust(width)}  # {origin}" if origin else text)
     return "\n".join(lines) + "\n"

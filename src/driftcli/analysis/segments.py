@@ -142,7 +142,7 @@ def compare_segments(
     disparity = _disparity(rows, min_ratio, directions)
     breaches = [
         f"segment {column}={r['value']}: dataset drift ({len(r['drifted_columns'])} "
-        f"column(s): {', '.join(r['drifted_columns'][:3])})"
+        f"column(s): {_first(r['drifted_columns'])})"
         for r in rows
         if r["dataset_drift"]
     ]
@@ -153,6 +153,12 @@ def compare_segments(
         if d["breached"]
     ]
     return {"column": column, "segments": rows, "disparity": disparity, "breaches": breaches}
+
+
+def _first(names: list[str], limit: int = 3) -> str:
+    """The first ``limit`` names, and how many more there are."""
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 def _disparity(

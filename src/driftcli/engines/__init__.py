@@ -322,6 +322,7 @@ def profile_parquet(
         raise UsageError(f"--engine: unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     path = Path(source)
     _check_parquet(path)
+    _check_columns(path, settings)
     require(engine)
     if engine == "spark":
         from driftcli.engines import spark
@@ -336,6 +337,19 @@ def profile_parquet(
         return dask.profile(
             ddf, settings, path=str(path), fmt="parquet", client=client, progress=progress
         )
+
+
+def _check_columns(path: Path, settings: Settings) -> None:
+    """Every column the options name is in the data (read from the Parquet footer before
+    any cluster starts)."""
+    from driftcli.comparison import check_named_columns
+    from driftcli.sources import open_source
+
+    src = open_source(str(path), role="input")
+    try:
+        check_named_columns(settings, set(src.schema().names), sides=1)
+    finally:
+        src.close()
 
 
 def settings_of(settings: Settings | None, options: dict[str, Any]) -> Settings:

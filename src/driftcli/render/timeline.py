@@ -50,7 +50,8 @@ def render(data: dict[str, Any], out: TextIO) -> None:
             note = "drift: " + ", ".join(terminal(str(d)) for d in p["vs_reference"]["drifted"])
         if p.get("note"):
             note = f"{note}  ({p['note']})" if note else f"({p['note']})"
-        out.write(f"{_label(p):<{width}}  {int(p['rows']):>7,}  " + " ".join(cells) + f"  {note}\n")
+        row = f"{_label(p):<{width}}  {int(p['rows']):>7,}  " + " ".join(cells) + f"  {note}"
+        out.write(row.rstrip() + "\n")
     v = data["verdict"]
     status = "PASSED" if v["passed"] else "BREACHED"
     out.write(f"{status} (latest complete period {v['period']['start']}..{v['period']['end']})\n")
