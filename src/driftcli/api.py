@@ -83,12 +83,40 @@ def profile(
     if _is_profile_path(data):
         return Profile.load(data)
     source = _open(data, role, settings)
-    try:  # a misspelled --columns name is an error, not a profile of nothing
-        check_named_columns(settings, set(source.schema().names), sides=1)
+    try:  # a misspelled name is an error, not a profile of nothing
+        check_profile_options(settings, source.schema(), source.path or f"the {role}")
     except BaseException:
         source.close()
         raise
     return _build(source, role, settings, progress)
+
+
+def check_profile_options(settings: Settings, schema: pa.Schema, where: str) -> None:
+    """What a profile of one input can check before reading it (every engine calls this):
+    the columns the options name exist, something is left to profile, the model's outputs
+    are there and its probabilities are numbers. A missing target is fine: labels of the
+    current side often arrive later."""
+    from driftcli.model.labels import NUMERIC_FAMILIES
+    from driftcli.model.options import proba_spec
+    from driftcli.profiles.column import family
+    from driftcli.settings import split_names
+
+    names = schema.names
+    check_named_columns(settings, set(names), sides=1)
+    if not wanted_columns(names, settings):
+        raise UsageError(f"{where}: nothing to profile: every column is deselected or ignored")
+    outputs = [("--prediction", settings.prediction)]
+    outputs += [("--proba", proba_spec(p)[0]) for p in split_names(settings.proba)]
+    for flag, name in outputs:
+        if name is None:
+            continue
+        if name not in names:
+            raise UsageError(f"{flag}: column {name!r} is not in {where}")
+        fam = family(schema.field(name).type)
+        if flag == "--proba" and fam not in NUMERIC_FAMILIES:
+            raise UsageError(
+                f"--proba column {name!r} must hold numbers, but it holds {fam} values"
+            )
 
 
 def _build(source: Source, role: str, settings: Settings, progress: Progress | None) -> Profile:

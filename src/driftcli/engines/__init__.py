@@ -342,12 +342,12 @@ def profile_parquet(
 def _check_columns(path: Path, settings: Settings) -> None:
     """Every column the options name is in the data (read from the Parquet footer before
     any cluster starts)."""
-    from driftcli.comparison import check_named_columns
+    from driftcli.api import check_profile_options
     from driftcli.sources import open_source
 
     src = open_source(str(path), role="input")
     try:
-        check_named_columns(settings, set(src.schema().names), sides=1)
+        check_profile_options(settings, src.schema(), str(path))
     finally:
         src.close()
 

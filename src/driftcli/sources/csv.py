@@ -167,7 +167,7 @@ class CsvSource(Source):
                     self._plan = replace(self._plan, newlines_in_values=True)
                     continue
                 raise self._error(err) from err
-            except (pa.ArrowException, OSError, UnicodeDecodeError, LookupError) as err:
+            except (pa.ArrowException, OSError, UnicodeError, LookupError) as err:
                 raise self._error(err) from err
 
     def _error(self, err: BaseException) -> InputError:
@@ -179,7 +179,7 @@ class CsvSource(Source):
                 f"{self.path}: cannot read CSV: a row is longer than "
                 f"{MAX_BLOCK >> 20} MiB (is the quoting broken?)"
             )
-        if "UTF8" in msg or "utf" in msg.lower() or isinstance(err, UnicodeDecodeError):
+        if "UTF8" in msg or "utf" in msg.lower() or isinstance(err, UnicodeError):
             msg += " (try --encoding latin-1)"
         if isinstance(err, OSError) and err.strerror:
             msg = err.strerror
@@ -188,14 +188,21 @@ class CsvSource(Source):
     def _probe(self) -> list[str]:
         """Header and first rows: empty file, header only, encoding, delimiter, names."""
         header, rows = self._retrying(self._first_block)
-        check_names(header.names, self.path or "")
+        try:
+            names = header.names
+        except UnicodeDecodeError:  # Arrow keeps the header's bytes; Python cannot name them
+            raise InputError(
+                f"{self.path}: the header is not valid UTF-8 text "
+                "(try --encoding latin-1, or the encoding the file was written in)"
+            ) from None
+        check_names(names, self.path or "")
         for field in header:
             if pa.types.is_binary(field.type):
                 raise self._not_utf8(field.name)
-        if len(header.names) == 1 and self._plan.delimiter == ",":
-            name = header.names[0]
-            for other in (";", "\t", "|"):
-                if other in name:
+        if len(names) == 1:
+            name = names[0]
+            for other in (",", ";", "\t", "|"):
+                if other != self._plan.delimiter and other in name:
                     shown = "\\t" if other == "\t" else other
                     raise InputError(
                         f"{self.path}: the header is a single column {name!r}; "
@@ -203,7 +210,7 @@ class CsvSource(Source):
                     )
         if not rows:
             raise InputError(f"{self.path}: no rows (header only)")
-        return list(header.names)
+        return list(names)
 
     def _first_block(self, plan: _Plan) -> tuple[pa.Schema, bool]:
         reader = self._open(plan, {})
@@ -295,11 +302,11 @@ class CsvSource(Source):
         types = {f.name: f.type for f in schema}
         try:
             reader = self._open(self._plan, types, columns)
-        except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
+        except (pa.ArrowException, OSError, UnicodeError) as err:
             raise self._error(err) from err
         try:
             yield from coalesced(iter(reader), batch_rows, self.projected_schema(columns))
-        except (pa.ArrowException, OSError, UnicodeDecodeError) as err:  # changed on disk?
+        except (pa.ArrowException, OSError, UnicodeError) as err:  # changed on disk?
             raise self._error(err) from err
         finally:
             _close(reader)
