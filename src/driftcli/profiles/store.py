@@ -34,7 +34,7 @@ import pyarrow as pa
 from driftcli.errors import InputError
 from driftcli.profiles import Profile
 from driftcli.profiles.categorical import CategoryCounts
-from driftcli.profiles.column import ColumnProfile
+from driftcli.profiles.column import ColumnProfile, family
 from driftcli.profiles.numeric import Moments, NumericSummary, Points
 
 if TYPE_CHECKING:
@@ -92,7 +92,13 @@ def _labels_from_arrays(meta: dict[str, Any], get: Any) -> pa.Array:
     offsets = get(meta["label_offsets"]).astype(np.int64)
     data = get(meta["label_bytes"]).astype(np.uint8)
     n = max(len(offsets) - 1, 0)
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+    if n and (offsets[0] != 0 or offsets[-1] != data.size or np.any(np.diff(offsets) < 0)):
+        raise ValueError("category label offsets do not fit their bytes")
+    labels = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())
+    )
+    labels.validate(full=True)  # valid UTF-8, or a ValueError (pyarrow's ArrowInvalid)
+    return labels
 
 
 def _column_meta(col: ColumnProfile, arrays: _Arrays) -> dict[str, Any]:
@@ -297,6 +303,33 @@ def _first(err: BaseException) -> str:
     return text[0] if text else type(err).__name__
 
 
+def _check_column(col: ColumnProfile, rows: int) -> None:
+    """A column read from a file adds up: its counts cover its rows exactly, category labels
+    and counts pair up, and a typed column has a summary. A file edited by hand or damaged
+    in a way its checksums cannot see fails here with a ValueError (a one-line "corrupt
+    profile" for the user) rather than deep in a test or, worse, passing as all-missing."""
+    name = col.name
+    if not 0 <= col.rows <= rows:
+        raise ValueError(f"column {name!r}: {col.rows} rows in a profile of {rows}")
+    s = col.numeric
+    if s is not None:
+        w = s.points.weights
+        if s.missing < 0 or s.infinite < 0 or (w.size and int(w.min()) < 0):
+            raise ValueError(f"column {name!r}: negative counts")
+        if int(w.sum()) != s.moments.n or s.moments.n + s.missing + s.infinite != col.rows:
+            raise ValueError(f"column {name!r}: counts do not add up to its rows")
+    c = col.categories
+    if c is not None:
+        if len(c.labels) != c.counts.size:
+            raise ValueError(f"column {name!r}: category labels and counts differ in length")
+        if c.missing < 0 or (c.counts.size and int(c.counts.min()) < 0):
+            raise ValueError(f"column {name!r}: negative counts")
+        if int(c.counts.sum()) + c.missing > col.rows:
+            raise ValueError(f"column {name!r}: counts do not add up to its rows")
+    if s is None and c is None and col.rows and family(col.type) != "null":
+        raise ValueError(f"column {name!r}: no summary for its {family(col.type)} values")
+
+
 def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
     schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(header["schema"])))
     columns: dict[str, ColumnProfile] = {}
@@ -331,6 +364,7 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
                 int(cats["missing"]),
                 bool(cats["overflow"]),
             )
+        _check_column(col, int(header["rows"]))
         columns[name] = col
     model = None
     if header.get("model"):
