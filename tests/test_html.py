@@ -350,8 +350,15 @@ def test_many_columns_are_capped(tmp_path):
         (None, "result file not found"),
         ("{not json", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
-        ('{"columns": []}', "missing key"),
-        ('{"reference": 3, "current": {}, "columns": [], "dataset_drift": {}}', "not a driftcli"),
+        ('{"columns": []}', "no valid schema_version"),
+        ('{"schema_version": 2, "columns": []}', "missing key"),
+        ('{"schema_version": "2", "columns": []}', "no valid schema_version"),
+        ('{"schema_version": 99, "columns": []}', "newer than this driftcli reads"),
+        (
+            '{"schema_version": 2, "reference": 3, "current": {}, "columns": [],'
+            ' "dataset_drift": {}}',
+            "not a driftcli",
+        ),
     ],
 )
 def test_report_bad_json_is_one_line_exit_2(cli, tmp_path, content, message):

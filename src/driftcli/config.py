@@ -648,6 +648,9 @@ def _check_values(cfg: ConfigFile, out: FileValues) -> None:
             ("notify", "timeout"),
             f"must be in (0, {MAX_TIMEOUT:g}] seconds, got {out.notify['timeout']:g}",
         )
+    problem = webhook_problem(out.notify.get("webhook"))
+    if problem:
+        raise cfg.error(("notify", "webhook"), problem)
     if not 1 <= out.email.get("port", 25) <= 65535:
         raise cfg.error(
             ("notify", "email", "port"), f"must be in [1, 65535], got {out.email['port']}"
@@ -757,9 +760,26 @@ def resolve(
     notify.email.to = _split(notify.email.to)
     if notify.when not in NOTIFY_WHEN:
         raise UsageError(f"--notify must be one of {', '.join(NOTIFY_WHEN)}, got {notify.when!r}")
+    problem = webhook_problem(notify.webhook)
+    if problem:  # the file's own value was checked with the file; this is the command line's
+        raise UsageError(f"--notify-webhook: {problem}")
     for name, ov in overrides.items():
         origins[f"columns.{dotted((name,))}"] = ov.source or str(path)
     return Effective(settings, outputs, notify, path if cfg else None, origins)
+
+
+def webhook_problem(url: object) -> str | None:
+    """Why ``url`` cannot take a webhook POST (None when it can, or when none is set): found
+    before any data is read, not after a long run when the alert is due."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = _mask("notify.webhook", str(url))  # a webhook's path is its secret
+        return f"expected an http:// or https:// URL with a host, got {shown!r}"
+    return None
 
 
 def _split(values: list[str]) -> list[str]:

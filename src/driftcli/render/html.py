@@ -35,7 +35,7 @@ from markupsafe import Markup
 
 from driftcli.errors import DriftcliError, InputError
 from driftcli.io import atomic_writer
-from driftcli.result import Result
+from driftcli.result import SCHEMA_VERSION, Result
 
 TEMPLATE = "report.html.j2"
 ASSETS = ("report.css", "report.js")
@@ -781,6 +781,14 @@ def load_result(path: str | os.PathLike[str]) -> Result:
         ) from err
     if not isinstance(data, dict):
         raise InputError(f"{source}: not a driftcli result (expected a JSON object)")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InputError(f"{source}: not a driftcli result (no valid schema_version)")
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            f"{source}: result schema_version {version} is newer than this driftcli reads "
+            f"({SCHEMA_VERSION}); upgrade driftcli"
+        )
     try:
         return Result.from_dict(data)
     except KeyError as err:
