@@ -605,15 +605,19 @@ def compare(
         code, delivery = _alert(result, run.notify, changed=past.changed(result))
         code = past.record(hist, result, code)
         _history_state["recorded"] = "yes"
-        write_outputs(
-            result,
-            json_path=out.json,
-            html_path=out.html,
-            outputs=out,
-            exit_code=code,
-            delivery=delivery,
-            trends=past.trends(result),
-        )
+        try:
+            write_outputs(
+                result,
+                json_path=out.json,
+                html_path=out.html,
+                outputs=out,
+                exit_code=code,
+                delivery=delivery,
+                trends=past.trends(result),
+            )
+        except DriftcliError as exc:  # the run exits 2: its record must not say otherwise
+            past.failed(str(exc))
+            raise
     if not out.quiet:
         from driftcli.render import console as console_view
 
@@ -800,6 +804,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> int:
     """Write a commented starter driftcli.toml listing every setting with its default."""
+    targets.check([("PATH", path)], [])  # a folder, a device, a path under a file: one line
     config_file.write_starter(Path(path), force=force)
     print(f"wrote {text.terminal(path)}")
     return 0

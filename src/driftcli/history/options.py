@@ -84,6 +84,8 @@ class Past:
     earlier: list[Run] = field(default_factory=list)
     previous: str | None = None
     hist: History | None = None
+    recorded: int | None = None
+    """The id of this run once :meth:`record` appended it."""
 
     @classmethod
     def read(
@@ -129,7 +131,7 @@ class Past:
 
         try:
             try:
-                hist.record(result, monitor=self.monitor, exit_code=code)
+                self.recorded = hist.record(result, monitor=self.monitor, exit_code=code)
             except HistoryError:
                 raise
             except Exception as exc:
@@ -139,6 +141,18 @@ class Past:
             print(f"driftcli: error: history not written: {text.terminal(exc)}", file=sys.stderr)
             return EXIT_ERROR if code == EXIT_PASSED else code
         return code
+
+    def failed(self, message: str) -> None:
+        """This run's outputs could not be written after it was recorded: its record says so
+        (exit code 2, the reason), so the history never shows a run the scheduler saw fail
+        as a pass or a breach. One line on stderr if even that fails."""
+        if self.hist is None or self.recorded is None:
+            return
+        try:
+            self.hist.mark_error(self.recorded, message)
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            print(f"driftcli: error: history not updated: {text.terminal(first)}", file=sys.stderr)
 
     def trends(self, result: Result) -> dict[str, dict[str, Any]] | None:
         """Per column, its sparkline (earlier runs and this one), for the HTML report."""

@@ -422,6 +422,16 @@ class History:
         with self._write() as cur:
             return self._insert_run(cur, row)
 
+    def mark_error(self, run_id: int, message: str) -> None:
+        """Turn a recorded run into one that could not finish (exit code 2), keeping what it
+        computed: its outputs could not be written after it was recorded."""
+        with self._write() as cur:
+            self._exec(
+                cur,
+                "UPDATE runs SET verdict = 'error', exit_code = 2, error = ? WHERE id = ?",
+                [message, run_id],
+            )
+
     def _insert_run(self, cur: Any, row: list[Any]) -> int:
         statement = (
             "INSERT INTO runs (monitor, started_at, command, reference, current, "

@@ -72,6 +72,41 @@ def _check_place(option: str, given: str, real: Path) -> None:
         raise OutputError(f"{option} {shown}: cannot write: {terminal(folder)} is not a directory")
 
 
+#: Leading bytes of files that hold someone's data, never a driftcli output.
+_MAGIC = (
+    (b"PAR1", "a Parquet file"),
+    (b"SQLite format 3\x00", "a SQLite database"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+#: Names of data files (text formats have no leading bytes to tell them by).
+_DATA_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet", ".pq")
+
+
+def _holds_data(path: Path, option: str) -> str | None:
+    """What an existing file at ``path`` holds when it is a dataset or a profile that
+    ``option`` did not write (None when it may be replaced): results are rewritten run
+    after run, data is not. ``profile --output`` may replace a profile."""
+    from driftcli.profiles.store import is_profile
+
+    if option == "--history":  # a database appended to; opening it checks it is a history
+        return None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:  # unreadable: the write itself will say why
+        return None
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if head.startswith(b"PK\x03\x04"):
+        if not is_profile(path):
+            return "a ZIP archive"
+        return None if option == "--output" else "a driftcli profile"
+    if path.name.lower().endswith(_DATA_SUFFIXES):
+        return "a data file"
+    return None
+
+
 def check(
     outputs: Sequence[tuple[str, str | None]], inputs: Iterable[str | os.PathLike[str]]
 ) -> None:
@@ -115,6 +150,10 @@ def check(
                 raise OutputError(
                     f"{option} {shown}: would {what} {terminal(source)}; choose another path"
                 )
+        if ident is not None and (data := _holds_data(real, option)):  # an existing file
+            raise OutputError(
+                f"{option} {shown}: would replace {data}; delete it first or choose another path"
+            )
         other = seen.get(real) or (ids.get(ident) if ident else None)
         if other:
             raise OutputError(f"{option} {shown}: {other} writes the same file; give each its own")

@@ -1,0 +1,216 @@
+"""Bad input found by a review: each gets one line naming the file, option or key and exit
+code 2 (never an internal error, never a pass), and nothing the user owns is replaced."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from driftcli.profiles.store import HEADER
+
+
+def _one_line_error(run: Any, *needles: str) -> None:
+    assert run.code == 2, run.err
+    assert run.err.count("\n") == 1, run.err
+    assert run.err.startswith("driftcli: error: "), run.err
+    for needle in needles:
+        assert needle in run.err, run.err
+
+
+# -- CSV encodings and delimiters -----------------------------------------------------------
+
+
+def test_a_header_that_is_not_utf8_names_the_file(cli, tmp_path):
+    bad = tmp_path / "latin.csv"
+    bad.write_bytes(b"r\xe9gion,x\n" + b"".join(b"%d,1\n" % i for i in range(300)))
+    for command in (("compare", bad, bad), ("profile", bad, "-o", tmp_path / "p.profile")):
+        run = cli(*command)
+        _one_line_error(run, "latin.csv: the header is not valid UTF-8", "--encoding latin-1")
+    run = cli("compare", bad, bad, "--encoding", "latin-1", "-q", "--fail-on", "never")
+    assert run.code == 0
+
+
+def test_an_encoding_the_bytes_do_not_fit_names_the_file(cli, examples):
+    run = cli(
+        "compare", examples / "reference.csv", examples / "reference.csv", "--encoding", "utf-16"
+    )
+    _one_line_error(run, "reference.csv: cannot read CSV", "BOM")
+
+
+def test_a_wrong_delimiter_on_a_comma_file_suggests_the_comma(cli, examples):
+    csv = examples / "reference.csv"
+    run = cli("compare", csv, csv, "--delimiter", ";")
+    _one_line_error(run, "the header is a single column", "is the delimiter ','?")
+
+
+# -- profile options --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--target", "churned", "--prediction", "nope"], "--prediction: column 'nope' is not in"),
+        (["--target", "churned", "--proba", "region"], "--proba column 'region' must hold numbers"),
+    ],
+)
+def test_profile_checks_the_model_outputs_it_is_given(cli, examples, tmp_path, args, needle):
+    out = tmp_path / "p.profile"
+    run = cli("profile", examples / "churn_reference.parquet", "-o", out, *args)
+    _one_line_error(run, needle)
+    assert not out.exists()
+
+
+def test_profile_of_nothing_is_an_error(cli, examples, tmp_path):
+    names = "age,income,credit_score,session_length,num_products,region,device,is_active"
+    out = tmp_path / "p.profile"
+    run = cli(
+        "profile",
+        examples / "reference.parquet",
+        "-o",
+        out,
+        "--ignore",
+        f"{names},signup_date,customer_id",
+    )
+    _one_line_error(run, "nothing to profile")
+    assert not out.exists()
+
+
+# -- profiles whose zip is intact but whose contents do not add up ------------------------------
+
+
+def _tampered(src: Path, dst: Path, edit: Any) -> Path:
+    """``src`` rewritten with ``edit(header)`` applied to its JSON header."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == HEADER:
+                header = json.loads(data)
+                edit(header)
+                data = json.dumps(header).encode()
+            zout.writestr(item, data)
+    return dst
+
+
+def _column(header: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in header["columns"] if c["name"] == name)
+
+
+def _negative_rows(h: dict[str, Any]) -> None:
+    h["rows"] = -5
+
+
+def _huge_column_rows(h: dict[str, Any]) -> None:
+    _column(h, "age")["rows"] = 10**30
+
+
+def _no_summary(h: dict[str, Any]) -> None:
+    _column(h, "income").pop("numeric")
+
+
+def _offsets_of_another_array(h: dict[str, Any]) -> None:
+    region = _column(h, "region")["categories"]
+    region["label_offsets"] = _column(h, "income")["numeric"]["values"]
+
+
+def _counts_beyond_rows(h: dict[str, Any]) -> None:
+    _column(h, "age")["numeric"]["missing"] = 7
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (_negative_rows, "rows in a profile of -5"),
+        (_huge_column_rows, "rows in a profile of 2000"),
+        (_no_summary, "column 'income': no summary for its float values"),
+        (_offsets_of_another_array, "category label offsets"),
+        (_counts_beyond_rows, "column 'age': counts do not add up"),
+    ],
+)
+def test_a_profile_whose_counts_do_not_add_up_is_corrupt(cli, examples, tmp_path, edit, needle):
+    good = tmp_path / "good.profile"
+    assert cli("profile", examples / "reference.parquet", "-o", good, "-q").code == 0
+    bad = _tampered(good, tmp_path / "bad.profile", edit)
+    run = cli("compare", bad, examples / "current.parquet")
+    _one_line_error(run, "bad.profile: corrupt or truncated profile", needle)
+    run = cli("profile", "--merge", good, bad, "-o", tmp_path / "m.profile")
+    _one_line_error(run, needle)
+    # the untouched copy still loads: the checks hold for what driftcli writes
+    assert cli("compare", good, examples / "current.parquet", "-q").code == 1
+
+
+# -- settings checked before any data is read --------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["ftp://x/y", "file:///tmp/x", "notaurl", "https://"])
+def test_a_webhook_that_cannot_take_a_post_is_refused_up_front(cli, tmp_path, url):
+    run = cli(
+        "compare", tmp_path / "not-read.csv", tmp_path / "not-read.csv", "--notify-webhook", url
+    )
+    _one_line_error(run, "--notify-webhook: expected an http:// or https:// URL")
+
+
+def test_a_webhook_in_the_config_names_the_file_and_hides_its_path(cli, examples, tmp_path):
+    cfg = tmp_path / "driftcli.toml"
+    cfg.write_text('[notify]\nwebhook = "ftp://hooks.example/T0/SECRET"\n')
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    run = cli("compare", ref, cur, "--config", cfg)
+    _one_line_error(run, "driftcli.toml:2: notify.webhook", "ftp://hooks.example/...")
+    assert "SECRET" not in run.err
+
+
+# -- outputs ---------------------------------------------------------------------------------
+
+
+def test_a_run_whose_outputs_fail_is_recorded_as_an_error(cli, examples, tmp_path):
+    hist = tmp_path / "h.sqlite"
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    run = cli("compare", ref, cur, "--history", hist, "--markdown", blocker / "r.md", "-q")
+    assert run.code == 2
+    with sqlite3.connect(hist) as conn:
+        rows = conn.execute("SELECT verdict, exit_code, error FROM runs").fetchall()
+    assert len(rows) == 1
+    verdict, code, error = rows[0]
+    assert (verdict, code) == ("error", 2) and "r.md" in error
+
+
+def test_an_output_never_replaces_data_or_a_profile(cli, examples, tmp_path):
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    parquet = tmp_path / "other.parquet"
+    shutil.copy(ref, parquet)
+    disguised = tmp_path / "other.bin"
+    shutil.copy(ref, disguised)
+    csv = tmp_path / "other.csv"
+    shutil.copy(examples / "reference.csv", csv)
+    prof = tmp_path / "ref.profile"
+    assert cli("profile", ref, "-o", prof, "-q").code == 0
+    before = {p: p.read_bytes() for p in (parquet, disguised, csv, prof)}
+    for option, target, what in [
+        ("--json", disguised, "a Parquet file"),
+        ("--html", csv, "a data file"),
+        ("--markdown", prof, "a driftcli profile"),
+    ]:
+        run = cli("compare", ref, cur, option, target)
+        _one_line_error(run, f"would replace {what}")
+    run = cli("profile", ref, "-o", parquet)
+    _one_line_error(run, "would replace a Parquet file")
+    assert {p: p.read_bytes() for p in before} == before
+    # results and profiles are rewritten run after run
+    out = tmp_path / "r.json"
+    for _ in range(2):
+        assert cli("compare", ref, cur, "--json", out, "-q").code == 1
+        assert cli("profile", ref, "-o", prof, "-q").code == 0
+
+
+def test_init_under_a_regular_file_says_so(cli, tmp_path):
+    blocker = tmp_path / "regular.txt"
+    blocker.write_text("x")
+    run = cli("init", blocker / "driftcli.toml")
+    _one_line_error(run, "regular.txt is not a directory")
