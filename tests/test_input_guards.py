@@ -167,13 +167,18 @@ def test_a_webhook_in_the_config_names_the_file_and_hides_its_path(cli, examples
 # -- outputs ---------------------------------------------------------------------------------
 
 
-def test_a_run_whose_outputs_fail_is_recorded_as_an_error(cli, examples, tmp_path):
+def test_a_run_whose_outputs_fail_is_recorded_as_an_error(cli, examples, tmp_path, monkeypatch):
+    from driftcli import cli as cli_module
+    from driftcli.errors import OutputError
+
+    def disk_full(files: list[tuple[str, str]]) -> None:  # after the run was recorded
+        raise OutputError(f"{files[0][0]}: cannot write: No space left on device")
+
+    monkeypatch.setattr(cli_module, "write_files", disk_full)
     hist = tmp_path / "h.sqlite"
     ref, cur = examples / "reference.parquet", examples / "current.parquet"
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    run = cli("compare", ref, cur, "--history", hist, "--markdown", blocker / "r.md", "-q")
-    assert run.code == 2
+    run = cli("compare", ref, cur, "--history", hist, "--markdown", tmp_path / "r.md", "-q")
+    assert run.code == 2 and "No space left" in run.err
     with sqlite3.connect(hist) as conn:
         rows = conn.execute("SELECT verdict, exit_code, error FROM runs").fetchall()
     assert len(rows) == 1
@@ -214,3 +219,41 @@ def test_init_under_a_regular_file_says_so(cli, tmp_path):
     blocker.write_text("x")
     run = cli("init", blocker / "driftcli.toml")
     _one_line_error(run, "regular.txt is not a directory")
+
+
+def test_a_timeline_whose_outputs_fail_takes_its_periods_back(cli, examples, tmp_path, monkeypatch):
+    from driftcli import cli as cli_module
+    from driftcli.errors import OutputError
+
+    hist = tmp_path / "h.sqlite"
+    real_write = cli_module.write_files
+
+    def disk_full(files: list[tuple[str, str]]) -> None:
+        raise OutputError(f"{files[0][0]}: cannot write: No space left on device")
+
+    args = [
+        "timeline",
+        f"sqlite:///{examples / 'predictions.db'}",
+        "--table",
+        "predictions",
+        "--time-column",
+        "ts",
+        "--every",
+        "1w",
+        "--history",
+        hist,
+        "-q",
+    ]
+    monkeypatch.setattr(cli_module, "write_files", disk_full)  # after the periods are recorded
+    run = cli(*args, "--html", tmp_path / "t.html")
+    assert run.code == 2 and "No space left" in run.err
+    monkeypatch.setattr(cli_module, "write_files", real_write)
+
+    def runs() -> list[tuple[str, int]]:
+        with sqlite3.connect(hist) as conn:
+            return conn.execute("SELECT verdict, exit_code FROM runs ORDER BY id").fetchall()
+
+    assert runs() == [("error", 2)]  # no period kept: the next run records them, not skips
+    assert cli(*args).code == 0
+    later = runs()[1:]
+    assert len(later) == 13 and all(verdict != "error" for verdict, _ in later)

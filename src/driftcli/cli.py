@@ -1102,14 +1102,24 @@ def timeline_command(
             name = monitor or DEFAULT_MONITOR
             code = periods.record(timeline, hist, name, wanted, quiet=quiet)
             _history_state["recorded"] = "yes"
-    data = timeline.data
-    files: list[tuple[str, str]] = []
-    dumped = json_module.dumps(data, indent=2, allow_nan=False) + "\n"
-    if json_path and json_path != "-":
-        files.append((json_path, dumped))
-    if html_path:
-        files.append((html_path, timeline_view.render_html(data)))
-    write_files(files)
+        data = timeline.data
+        files: list[tuple[str, str]] = []
+        dumped = json_module.dumps(data, indent=2, allow_nan=False) + "\n"
+        if json_path and json_path != "-":
+            files.append((json_path, dumped))
+        if html_path:
+            files.append((html_path, timeline_view.render_html(data)))
+        try:
+            write_files(files)
+        except DriftcliError:  # exit 2: the next run records these periods, not skips them
+            if hist is not None and timeline.recorded_ids:
+                try:
+                    hist.delete_runs(timeline.recorded_ids)
+                    _history_state.pop("recorded", None)  # the error is recorded instead
+                except Exception as exc:  # one line; the write's own error follows
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    print(f"driftcli: error: history not updated: {first}", file=sys.stderr)
+            raise
     if json_path == "-":
         sys.stdout.write(dumped)
     if not quiet:

@@ -128,6 +128,8 @@ class Timeline:
 
     data: dict[str, Any]
     results: dict[int, Result] = field(default_factory=dict)
+    recorded_ids: list[int] = field(default_factory=list)
+    """History run ids this timeline appended (taken back if its outputs cannot be written)."""
 
 
 def run_timeline(

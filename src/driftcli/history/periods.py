@@ -108,6 +108,7 @@ def record_periods(timeline: Timeline, hist: History, monitor: str) -> Recorded:
     items = [(timeline.results[i], int(timeline.results[i].exit_code)) for i in order]
     try:
         ids, skipped = hist.record_periods(items, monitor=monitor, command=COMMAND)
+        timeline.recorded_ids = ids
     except HistoryError:
         raise
     except Exception as exc:

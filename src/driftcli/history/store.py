@@ -432,6 +432,17 @@ class History:
                 [message, run_id],
             )
 
+    def delete_runs(self, run_ids: Sequence[int]) -> None:
+        """Take back runs this process appended (their columns and metrics too), in one
+        transaction: a timeline whose outputs could not be written records its periods again
+        on the next run instead of skipping them as done."""
+        with self._write() as cur:
+            for table in ("columns", "metrics"):
+                for run_id in run_ids:
+                    self._exec(cur, f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+            for run_id in run_ids:
+                self._exec(cur, "DELETE FROM runs WHERE id = ?", [run_id])
+
     def _insert_run(self, cur: Any, row: list[Any]) -> int:
         statement = (
             "INSERT INTO runs (monitor, started_at, command, reference, current, "
