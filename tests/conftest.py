@@ -81,6 +81,13 @@ def examples() -> Path:
 
 
 @pytest.fixture
+def weekly_timeline() -> list[str]:
+    """``driftcli timeline`` of the example prediction log, week by week."""
+    log = f"sqlite:///{EXAMPLES / 'predictions.db'}"
+    return ["timeline", log, "--table", "predictions", "--time-column", "ts", "--every", "1w"]
+
+
+@pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Run ``driftcli ARGS...`` in-process; returns a :class:`Run`."""
 

@@ -93,22 +93,8 @@ def test_a_segment_breach_counts_the_columns_it_does_not_name(cli, examples):
                 assert reason.endswith(f"and {count - 3} more)")
 
 
-def test_piped_listings_have_no_trailing_spaces(cli, examples):
-    listings = [cli("tests").out]
-    db = examples / "predictions.db"
-    run = cli(
-        "timeline",
-        f"sqlite:///{db}",
-        "--table",
-        "predictions",
-        "--time-column",
-        "ts",
-        "--every",
-        "1w",
-        "--reference-window",
-        "30d",
-    )
-    listings.append(run.out)
+def test_piped_listings_have_no_trailing_spaces(cli, weekly_timeline):
+    listings = [cli("tests").out, cli(*weekly_timeline, "--reference-window", "30d").out]
     for text in listings:
         lines = text.splitlines()
         assert len(lines) > 5

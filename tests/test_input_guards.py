@@ -221,7 +221,9 @@ def test_init_under_a_regular_file_says_so(cli, tmp_path):
     _one_line_error(run, "regular.txt is not a directory")
 
 
-def test_a_timeline_whose_outputs_fail_takes_its_periods_back(cli, examples, tmp_path, monkeypatch):
+def test_a_timeline_whose_outputs_fail_takes_its_periods_back(
+    cli, weekly_timeline, tmp_path, monkeypatch
+):
     from driftcli import cli as cli_module
     from driftcli.errors import OutputError
 
@@ -231,19 +233,7 @@ def test_a_timeline_whose_outputs_fail_takes_its_periods_back(cli, examples, tmp
     def disk_full(files: list[tuple[str, str]]) -> None:
         raise OutputError(f"{files[0][0]}: cannot write: No space left on device")
 
-    args = [
-        "timeline",
-        f"sqlite:///{examples / 'predictions.db'}",
-        "--table",
-        "predictions",
-        "--time-column",
-        "ts",
-        "--every",
-        "1w",
-        "--history",
-        hist,
-        "-q",
-    ]
+    args = [*weekly_timeline, "--history", hist, "-q"]
     monkeypatch.setattr(cli_module, "write_files", disk_full)  # after the periods are recorded
     run = cli(*args, "--html", tmp_path / "t.html")
     assert run.code == 2 and "No space left" in run.err
