@@ -18,7 +18,7 @@ from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
 from driftcli.gate import decide
 from driftcli.model.options import role_columns
 from driftcli.model.quality import ModelQuality
-from driftcli.profiles import Profile
+from driftcli.profiles import Profile, common_time_units
 from driftcli.result import ColumnResult, DatasetInfo, Result, SchemaChanges, Verdict
 from driftcli.settings import Settings
 from driftcli.stattests.base import Kind
@@ -73,6 +73,7 @@ def compare_profiles(
     progress: Progress | None = None,
 ) -> Result:
     """Compare two profiles column by column and gate the outcome."""
+    ref, cur = common_time_units([ref, cur])
     for role, side in (("reference", ref), ("current", cur)):
         if side.rows == 0:
             where = side.path or f"{role} {side.format} input"

@@ -8,6 +8,7 @@ saves to one versioned file (:mod:`driftcli.profiles.store`). Comparisons read p
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from driftcli import __version__
 from driftcli.errors import InputError
-from driftcli.profiles.column import ColumnBuilder, ColumnProfile, merge_columns
+from driftcli.profiles.column import ColumnBuilder, ColumnProfile, merge_columns, ns_per_value
 from driftcli.profiles.numeric import EXACT_LIMIT, SUMMARY_POINTS, gather_size
 
 if TYPE_CHECKING:  # the row sample is built only when a row-level check asks for it
@@ -63,7 +64,7 @@ class Profile:
 
     def merge(self, *others: Profile) -> Profile:
         """The profile of the union of this side and ``others`` (same columns required)."""
-        parts = [self, *others]
+        parts = common_time_units([self, *others])
         names = self.column_names
         for other in others:
             if set(other.column_names) != set(names):
@@ -110,6 +111,26 @@ class Profile:
         from driftcli.profiles.store import load
 
         return load(path)
+
+
+def common_time_units(profiles: Sequence[Profile]) -> list[Profile]:
+    """``profiles`` with every time column that the sides hold in different units (seconds,
+    micro-, nanoseconds) in nanoseconds on every side; the others unchanged (the same
+    objects when nothing differs). Comparisons and merges go through this."""
+    shared: dict[str, set[int]] = {}
+    for p in profiles:
+        for name, col in p.columns.items():
+            factor = ns_per_value(col.type)
+            if factor is not None and col.numeric is not None:
+                shared.setdefault(name, set()).add(factor)
+    mixed = {name for name, factors in shared.items() if len(factors) > 1}
+    if not mixed:
+        return list(profiles)
+    out = []
+    for p in profiles:
+        columns = {n: c.in_nanoseconds() if n in mixed else c for n, c in p.columns.items()}
+        out.append(dataclasses.replace(p, columns=columns))
+    return out
 
 
 class ProfileBuilder:

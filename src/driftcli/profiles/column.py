@@ -77,6 +77,32 @@ def as_float64(arr: pa.Array | pa.ChunkedArray) -> FloatArray:
     return to_numpy(arr, null=np.nan)
 
 
+#: Nanoseconds per unit of Arrow's time types.
+_NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def ns_per_value(t: pa.DataType) -> int | None:
+    """Nanoseconds one profiled number of a time column of type ``t`` stands for (None for
+    other columns): timestamps, durations and times keep their own unit; dates are profiled
+    as nanoseconds (see :func:`numbers`)."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_date(t):
+        return 1
+    unit = getattr(t, "unit", None) if family(t) == "datetime" else None
+    return _NS_PER_UNIT.get(unit) if isinstance(unit, str) else None
+
+
+def _nanosecond_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_timestamp(t):
+        return pa.timestamp("ns", t.tz)
+    if pa.types.is_duration(t):
+        return pa.duration("ns")
+    if pa.types.is_time(t):
+        return pa.time64("ns")
+    return t  # dates: already nanoseconds
+
+
 @dataclass
 class ColumnProfile:
     """A column of one side. ``numeric`` is kept for number, date and forced-numeric columns,
@@ -101,6 +127,27 @@ class ColumnProfile:
         if self.categories is not None:
             return self.categories.missing
         return self.rows
+
+    def in_nanoseconds(self) -> ColumnProfile:
+        """This time column with its numbers in nanoseconds: a reference written by Spark
+        (microseconds) and a current side from pandas (nanoseconds) are compared in one unit,
+        not as numbers a thousand times apart. Scaling by a power of ten keeps the points,
+        counts and rank error; moments and the transport error scale with it."""
+        t = self.type.value_type if pa.types.is_dictionary(self.type) else self.type
+        factor = ns_per_value(t)
+        if factor is None or factor == 1 or self.numeric is None:
+            return self
+        s, f = self.numeric, float(factor)
+        m = s.moments
+        points = Points(
+            s.points.values * f,
+            s.points.weights,
+            s.points.rank_error,
+            s.points.transport_error * f,
+        )
+        moments = Moments(m.n, m.mean * f, m.m2 * f * f, m.min * f, m.max * f)
+        numeric = NumericSummary(points, moments, s.missing, s.infinite, s.exact)
+        return ColumnProfile(self.name, _nanosecond_type(t), self.rows, numeric, self.categories)
 
     def as_numeric(self, role: str, exact_limit: int = EXACT_LIMIT) -> NumericSummary:
         """The column as numbers: its numeric summary, or its categories read as numbers."""
