@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from driftcli.stattests import register
@@ -20,6 +22,42 @@ def ks_pvalue(d: float, n: int, m: int) -> float:
     return float(np.clip(stats.kstwo.sf(d, np.round(en)), 0.0, 1.0))
 
 
+def reachable(d: float, n: int, m: int, *, up: bool) -> tuple[int, int]:
+    """``(k, j)`` with ``k/n - j/m`` the smallest value of that form at least ``d`` (``up``)
+    or the largest at most ``d``: the values D can take between samples of n and m values
+    (the two empirical CDFs at the point of the largest gap). Clipped to [0, 1]."""
+    big = n * m
+    scaled = min(max(d, 0.0), 1.0) * big  # k*m - j*n in whole numbers: D = that / (n*m)
+    k = np.arange(n + 1, dtype=np.int64)
+    if up:  # for each k the j that keeps k*m - j*n at or just above the target
+        target = math.ceil(scaled - 1e-9 * big)  # a D computed in floats may sit a hair off
+        j = np.clip((k * m - target) // n, 0, m)
+        t = k * m - j * n
+        best = int(np.argmin(np.where(t >= target, t, big + 1)))
+    else:
+        target = math.floor(scaled + 1e-9 * big)
+        j = np.clip(-((target - k * m) // n), 0, m)
+        t = k * m - j * n
+        best = int(np.argmax(np.where((t <= target) & (t >= 0), t, -1)))
+    return int(k[best]), int(j[best])
+
+
+def ks_pvalue_auto(d: float, n: int, m: int, *, up: bool = True) -> float:
+    """The p-value ``scipy.stats.ks_2samp`` gives two samples of n and m values whose
+    statistic is D, the reachable value nearest ``d`` (at least ``d`` when ``up``): exact up
+    to 10,000 values per side, asymptotic beyond, as scipy's "auto" decides. Below that size
+    scipy's exact p-value depends on D, n and m alone, so it is asked of two samples of two
+    values each (k of n, and j of m, at the lower value) that have exactly that D."""
+    if max(n, m) > EXACT_P_ROWS:
+        return ks_pvalue(d, n, m)
+    from scipy import stats
+
+    k, j = reachable(d, n, m, up=up)
+    a = np.repeat([0.0, 1.0], [k, n - k])
+    b = np.repeat([0.0, 1.0], [j, m - j])
+    return float(stats.ks_2samp(a, b).pvalue)
+
+
 @register
 class KolmogorovSmirnov(StatTest):
     """Two-sample Kolmogorov–Smirnov test on the empirical CDFs.
@@ -29,7 +67,8 @@ class KolmogorovSmirnov(StatTest):
     D = sup_x |F_ref(x) - F_cur(x)|; the p-value is exact up to 10,000 values per side and
     asymptotic beyond, as ``scipy.stats.ks_2samp(method="auto")`` decides. From a summarized
     profile each CDF is known within its rank error, so D is known within their sum and the
-    p-value lies between the asymptotic p-values at the two ends of that interval.
+    p-value lies between scipy's p-values (by the same rule) at the values D can reach
+    nearest the two ends of that interval.
 
     Examples
     --------
@@ -57,9 +96,11 @@ class KolmogorovSmirnov(StatTest):
             return Outcome(float(res.statistic), float(res.pvalue))
         pooled = pair.pooled
         d = float(np.max(np.abs(pooled.ref_cdf - pooled.cur_cdf)))
-        p = ks_pvalue(d, n, m)
         if pair.exact:
-            return Outcome(d, p)
+            return Outcome(d, ks_pvalue(d, n, m))
+        # a summary: p-values as scipy would compute them on the data (exact up to 10,000
+        # values a side), at D and at the reachable ends of D's interval
         e = pair.cdf_error
-        interval = (ks_pvalue(min(d + e, 1.0), n, m), ks_pvalue(max(d - e, 0.0), n, m))
+        p = ks_pvalue_auto(d, n, m)
+        interval = (ks_pvalue_auto(d + e, n, m, up=False), ks_pvalue_auto(d - e, n, m))
         return Outcome(d, p, error_bound=e, p_value_interval=interval)
