@@ -45,6 +45,7 @@ TOP_ORDER = [
     "quality",
     "segments",
     "settings",
+    "delivery",
 ]
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from driftcli.errors import ConfigError, DriftcliError, InputError, OutputError, UsageError
+from driftcli.errors import (
+    ConfigError,
+    DriftcliError,
+    InputError,
+    OutputError,
+    ResourceError,
+    UsageError,
+)
 
 __version__ = "0.1.0"
 
@@ -47,6 +54,7 @@ __all__ = [
     "InputError",
     "OutputError",
     "Profile",
+    "ResourceError",
     "Result",
     "Settings",
     "UsageError",

@@ -241,12 +241,15 @@ def _evaluate_model(ref: Profile, cur: Profile, settings: Settings) -> ModelQual
     from driftcli.model.evaluate import drift_kinds, evaluate_stats
 
     stats = []
-    for side in (ref, cur):
+    for role, side in (("reference", ref), ("current", cur)):
         if side.model is not None:
             stats.append(side.model)
-        elif role_columns(settings) and side.format == "profile":
+        elif side.format == "profile" or role_columns(settings) & set(side.columns):
+            # a saved profile, or a Profile object whose data has the model columns: profiled
+            # without them (a side built here from data always carries its model summary)
+            where = side.path if side.format == "profile" else f"the {role} profile"
             raise UsageError(
-                f"{side.path}: the profile holds no model columns; profile it again with the "
+                f"{where}: the profile holds no model columns; profile it again with the "
                 "same --target / --prediction / --proba"
             )
         else:

@@ -162,7 +162,9 @@ class Result:
             "segments",
             "settings",
         ]
-        return {k: jsonable(d[k]) for k in order}
+        out = {k: jsonable(d[k]) for k in order}
+        out["delivery"] = None  # how the alerts went: only the command sends any (README)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Result:

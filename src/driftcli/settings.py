@@ -196,6 +196,7 @@ class Settings:
         """Check values and normalize lists; raises :class:`UsageError` naming the option."""
         from driftcli import stattests
 
+        self._check_types()
         self._check_numbers()
         self._check_encoding()
         for name in ("columns", "ignore", "categorical", "numerical", "segment_by"):
@@ -275,6 +276,35 @@ class Settings:
             if ov.threshold is not None and not ov.threshold > 0:
                 raise UsageError(f"{where}column {name!r}: threshold must be > 0")
         return self
+
+    def _check_types(self) -> None:
+        """Library callers pass Python values, not text: a setting of the wrong type is one
+        line naming it, never a TypeError deep in the run, and a string is never read as a
+        switch (``multivariate="no"`` would be true)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            where = self.where(f.name)
+            if f.type == "float" and value is None:
+                raise UsageError(f"{where} must be a finite number, got None")
+            if f.type == "bool" and not isinstance(value, bool):
+                raise UsageError(f"{where} must be true or false, got {value!r}")
+            if f.type == "str" and not isinstance(value, str):
+                raise UsageError(f"{where} must be text, got {value!r}")
+            if f.type == "list[str]" and not (
+                value is None
+                or isinstance(value, str)
+                or (isinstance(value, list | tuple) and all(isinstance(v, str) for v in value))
+            ):
+                raise UsageError(f"{where} must be a list of names, got {value!r}")
+        for key in ("stattest", "target", "prediction"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"{self.where(key)} must be a column or test name, got {value!r}")
+        if not isinstance(self.column_overrides, dict):
+            raise UsageError(
+                "column_overrides must map column names to settings, got "
+                f"{type(self.column_overrides).__name__}"
+            )
 
     def _check_numbers(self) -> None:
         """Every float setting is a finite number; every integer one lies in its range."""

@@ -227,6 +227,8 @@ def load(path: str | os.PathLike[str]) -> Profile:
     """Read a profile file; one-line :class:`InputError` for anything unreadable."""
     where = str(path)
     if not is_profile(path):
+        if not os.path.lexists(path):
+            raise InputError(f"profile file not found: {where}")
         raise InputError(f"{where}: not a driftcli profile")
     try:
         with open(path, "rb") as fh:
