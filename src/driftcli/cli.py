@@ -7,6 +7,7 @@ exit codes (0 passed, 1 breached, 2 could not run). Nothing else of substance li
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import os
 import sys
@@ -33,7 +34,7 @@ from driftcli.render import json as json_view
 from driftcli.render import prometheus as prometheus_view
 from driftcli.render import targets, writer
 from driftcli.render.writer import atomic_writer
-from driftcli.result import Result
+from driftcli.result import Result, Verdict
 from driftcli.selection import Selection
 from driftcli.settings import FAIL_CONDITIONS
 
@@ -575,10 +576,12 @@ def compare(
             reference=reference,
             current=current,
         )
+    _remember_prometheus(prometheus, prometheus_labels)  # a bad config still writes exit 2
     run = config_file.resolve(options, config_path)
     if print_config:
         sys.stdout.write(config_file.describe(run))
         return 0
+    _remember_prometheus(run.outputs.prometheus, run.outputs.prometheus_labels)
     if reference is None or (current is None and time_column is None):
         raise UsageError("compare needs REFERENCE and CURRENT (see 'driftcli compare --help')")
     history_opts.check(history_db, monitor, persist, run.settings.fail_on, run.notify.when)
@@ -602,9 +605,10 @@ def compare(
                 print(f"driftcli: warning: {text.terminal(message)}", file=sys.stderr)
         past = history_opts.Past.read(hist, monitor, persist, run.settings.fail_on)
         result = past.gate(result)
-        code, delivery = _alert(result, run.notify, changed=past.changed(result))
-        code = past.record(hist, result, code)
+        alerted, delivery = _alert(result, run.notify, changed=past.changed(result))
+        code = past.record(hist, result, alerted)
         _history_state["recorded"] = "yes"
+        result = _with_exit_code(result, alerted, code)
         try:
             write_outputs(
                 result,
@@ -624,6 +628,23 @@ def compare(
         stream = sys.stderr if out.json == "-" else sys.stdout
         console_view.render(result, stream, show_all=out.show_all)
     return code
+
+
+def _with_exit_code(result: Result, alerted: int, code: int) -> Result:
+    """``result`` as its outputs show it when the run's exit code is not the verdict's: a
+    pass whose alert could not be delivered, or whose history could not be written, exits 2,
+    and the JSON, Markdown and JUnit say so (with the reason) rather than 0."""
+    v = result.verdict
+    if code == v.exit_code:
+        return result
+    why = []
+    if alerted != v.exit_code:
+        why.append("an alert could not be delivered (see delivery)")
+    if code != alerted:
+        why.append("the history could not be written")
+    reason = f"exit code {code}: {' and '.join(why)}"
+    verdict = Verdict(v.passed, code, [*v.reasons, reason])
+    return dataclasses.replace(result, verdict=verdict)
 
 
 def _alert(
@@ -686,6 +707,7 @@ def _prometheus_on_error(outputs: config_file.Outputs) -> Iterator[None]:
         yield
     except Exception:
         if outputs.prometheus:
+            _run_state["prometheus_done"] = "yes"
             with contextlib.suppress(DriftcliError):
                 prometheus_view.write_failure(
                     outputs.prometheus,
@@ -693,6 +715,92 @@ def _prometheus_on_error(outputs: config_file.Outputs) -> Iterator[None]:
                     prometheus_view.parse_labels(outputs.prometheus_labels),
                 )
         raise
+
+
+def _remember_prometheus(path: str | None, labels: list[str] | None) -> None:
+    """The textfile a run that stops early must still give ``driftcli_exit_code 2``."""
+    if path:
+        _run_state["prometheus"] = path
+        _run_state["prometheus_labels"] = "\n".join(labels or [])
+
+
+def _early_failure_outputs(args: list[str]) -> None:
+    """A check that stopped before its outputs were set up (a bad option, config or path)
+    still leaves its exit code (2) where cron and alerts look: the --prometheus textfile
+    and the --history record, found in the raw arguments when parsing itself failed."""
+    command = args[0] if args else ""
+    if command not in ("compare", "timeline"):
+        return
+    if command == "compare":
+        _early_prometheus(args)
+    if not _history_state.get("target"):
+        target = _raw_option(args, "--history")
+        if target:
+            _history_state.update(
+                target=target,
+                monitor=_raw_option(args, "--monitor") or DEFAULT_MONITOR,
+                command=command,
+            )
+
+
+def _early_prometheus(args: list[str]) -> None:
+    """``driftcli_exit_code 2`` in the --prometheus textfile of a compare that stopped early
+    (see :func:`_early_failure_outputs`)."""
+    path = _run_state.get("prometheus") or _raw_option(args, "--prometheus")
+    if not path or path == "-" or _run_state.get("prometheus_done"):
+        return
+    _run_state["prometheus_done"] = "yes"
+    raw = _run_state.get("prometheus_labels")
+    given = raw.split("\n") if raw else _raw_options(args, "--prometheus-label")
+    try:
+        labels = prometheus_view.parse_labels([g for g in given if g])
+    except DriftcliError:
+        # the labels are what is wrong: a file without them could collide with another job's
+        # series in node_exporter's textfile folder, so nothing is written
+        return
+    others = [
+        (option, value)
+        for option in ("--json", "--html", "--junit", "--markdown")
+        for value in _raw_options(args, option)
+    ]
+    with contextlib.suppress(DriftcliError, OSError):
+        # never into an input (every word of the command that is no option's output), nor
+        # onto a file another output also names
+        targets.check([("--prometheus", path), *others], _raw_inputs(args))
+        prometheus_view.write_failure(path, EXIT_ERROR, labels)
+
+
+#: Options whose value is a file the run writes (not one it reads).
+_OUTPUT_OPTIONS = frozenset(
+    {"--json", "--html", "--junit", "--markdown", "--prometheus", "--history", "-o", "--output"}
+)
+
+
+def _raw_inputs(args: list[str]) -> list[str]:
+    """The words of ``args`` that may name a file the run reads: neither an option nor the
+    value of an output option."""
+    return [
+        a
+        for i, a in enumerate(args[1:], start=1)
+        if a[:1] != "-" and args[i - 1] not in _OUTPUT_OPTIONS
+    ]
+
+
+def _raw_options(args: list[str], name: str) -> list[str]:
+    """Every value given to option ``name`` in ``args`` (``--name V`` or ``--name=V``)."""
+    found = []
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            found.append(args[i + 1])
+        elif arg.startswith(name + "="):
+            found.append(arg.partition("=")[2])
+    return found
+
+
+def _raw_option(args: list[str], name: str) -> str | None:
+    """The last value given to option ``name`` in ``args``, if any."""
+    found = _raw_options(args, name)
+    return found[-1] if found else None
 
 
 def write_outputs(
@@ -1204,12 +1312,7 @@ def _annotations_mode(args: list[str]) -> str:
     """The --annotations mode: as resolved by the run, else as given, else ``auto``."""
     if "annotations" in _run_state:
         return _run_state["annotations"]
-    for i, arg in enumerate(args):
-        if arg == "--annotations" and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith("--annotations="):
-            return arg.partition("=")[2]
-    return "auto"
+    return _raw_option(args, "--annotations") or "auto"
 
 
 def _could_not_run(message: str, args: list[str], *, kind: str = "error") -> int:
@@ -1217,8 +1320,20 @@ def _could_not_run(message: str, args: list[str], *, kind: str = "error") -> int
     annotation on GitHub Actions. Returns the exit code, 2."""
     print(f"driftcli: {kind}: {text.terminal(message)}", file=sys.stderr)
     github_view.emit_error(message, sys.stderr, _annotations_mode(args))
+    _early_failure_outputs(args)
     history_opts.record_failure(_history_state, message)
     return EXIT_ERROR
+
+
+def _stopped(args: list[str], reason: str) -> None:
+    """A run stopped by SIGTERM (a scheduler's timeout) exits 2: its Prometheus textfile and
+    its history say so, as for any run that could not finish. Not into a history whose write
+    lock this process holds: the record would wait on itself."""
+    from driftcli.history import store
+
+    _early_failure_outputs(args)
+    if store.WRITING == 0:
+        history_opts.record_failure(_history_state, reason)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1228,7 +1343,7 @@ def main(argv: list[str] | None = None) -> None:
     _run_state.clear()
     _history_state.clear()
     try:
-        with warnings.catch_warnings(), writer.signals():
+        with warnings.catch_warnings(), writer.signals(lambda why: _stopped(args, why)):
             if not debug:  # numpy/scipy numeric warnings (overflow, ...) are not for users:
                 warnings.simplefilter("ignore", RuntimeWarning)  # non-finite results are null
             code = app(args=args, prog_name="driftcli", standalone_mode=False)

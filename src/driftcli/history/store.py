@@ -130,6 +130,11 @@ class Run:
         return self.verdict != "error"
 
 
+#: Transactions of this process in progress: a run stopped by a signal in the middle of one
+#: holds the write lock, so its last words do not wait on it (see ``cli.main``).
+WRITING = 0
+
+
 def run_of(result: Result, *, monitor: str, command: str, run_id: int = 0) -> Run:
     """``result`` as a :class:`Run` that is not stored (yet): what the gating and the
     sparklines read of it."""
@@ -243,6 +248,8 @@ class History:
     @contextmanager
     def _write(self) -> Iterator[Any]:
         """One transaction that takes the write lock up front (SQLite ``BEGIN IMMEDIATE``)."""
+        global WRITING
+        WRITING += 1
         cur = self.conn.cursor()
         try:
             if self.postgres:
@@ -263,6 +270,7 @@ class History:
             raise
         finally:
             cur.close()
+            WRITING -= 1
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

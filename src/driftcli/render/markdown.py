@@ -100,6 +100,8 @@ def dumps(result: Result) -> str:
     """The Markdown document."""
     v, dd = result.verdict, result.dataset_drift
     icon, word = ("✅", "passed") if v.passed else ("❌", "breached")
+    if v.passed and v.exit_code != 0:  # a pass whose alert or history failed: the step fails
+        icon, word = "⚠️", "passed, but the run failed"
     ref, cur = result.reference, result.current
     lines = [
         f"## {icon} driftcli: drift check {word} (exit code {v.exit_code})",
@@ -113,7 +115,8 @@ def dumps(result: Result) -> str:
         "",
     ]
     if v.reasons:
-        lines += [*(f"- {escape(r)}" for r in v.reasons), ""]
+        shown = [f"- {escape(_cut(r))}" for r in v.reasons[:MAX_ROWS]]
+        lines += [*shown, *_more(len(v.reasons)), ""]
     ordered = sorted(result.columns, key=sort_key)
     drifted = [c for c in ordered if c.drift]
     steady = [c for c in ordered if c.tested and not c.drift]
@@ -147,7 +150,33 @@ def dumps(result: Result) -> str:
         lines += _performance(result.performance)
     lines += _beyond(result)
     lines.append(f"<sub>driftcli {escape(result.driftcli_version)} · {result.generated_at}</sub>")
-    return "\n".join(lines) + "\n"
+    return _within_limit(lines)
+
+
+#: GitHub's limit on a comment or step summary, with room for what a workflow adds around it.
+MAX_CHARS = 60_000
+#: Longest line a reason or cell keeps in full.
+MAX_LINE = 400
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
+
+
+def _within_limit(lines: list[str]) -> str:
+    """The document, cut at a line before ``MAX_CHARS`` if the rows per section were not
+    enough (very long column names): a summary GitHub refuses is no summary at all."""
+    text = "\n".join(lines) + "\n"
+    if len(text) <= MAX_CHARS:
+        return text
+    note = "\n*... cut to stay within GitHub's comment size (the JSON and HTML list all)*\n"
+    kept, size = [], len(note)
+    for line in lines:
+        if size + len(line) + 1 > MAX_CHARS:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept) + "\n" + note
 
 
 def write(result: Result, path: str | os.PathLike[str]) -> None:

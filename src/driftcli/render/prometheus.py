@@ -40,7 +40,9 @@ from driftcli.text import terminal
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 #: Labels driftcli sets itself on some series.
-RESERVED_LABELS = frozenset({"column", "test", "kind", "measure", "metric", "dataset"})
+RESERVED_LABELS = frozenset(
+    {"column", "test", "kind", "measure", "metric", "dataset", "check", "by", "segment"}
+)
 
 
 def escape_label(value: str) -> str:

@@ -16,7 +16,7 @@ import re
 import signal
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -29,6 +29,8 @@ from driftcli.text import terminal
 _PENDING: set[str] = set()
 #: Exit codes after a signal: Ctrl-C as shells report it; SIGTERM as "could not run".
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 2}
+#: Called with the one-line reason before a SIGTERM ends the process (see :func:`signals`).
+_LAST_WORDS: list[Callable[[str], None]] = []
 _TMP = re.compile(r"^\.(?P<name>.+)\.driftcli-(?P<pid>\d+)\.tmp$")
 
 
@@ -163,15 +165,22 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     """Remove pending temporary files, say why in one line, and exit at once."""
     cleanup()
     name = signal.Signals(signum).name
+    reason = f"stopped by {name}; no output was half-written"
     with contextlib.suppress(OSError):
-        os.write(2, f"driftcli: error: stopped by {name}; no output was half-written\n".encode())
+        os.write(2, f"driftcli: error: {reason}\n".encode())
+    if signum == signal.SIGTERM:  # a scheduler stopped the run: it is an error (exit 2) that
+        for last in _LAST_WORDS:  # the textfile and the history must show, not a stale pass
+            with contextlib.suppress(Exception):
+                last(reason)
     os._exit(SIGNAL_EXIT.get(signal.Signals(signum), 2))
 
 
 @contextmanager
-def signals() -> Iterator[None]:
+def signals(last_words: Callable[[str], None] | None = None) -> Iterator[None]:
     """While active, SIGINT and SIGTERM remove pending temporary files and exit (130 for
-    SIGINT, 2 for SIGTERM); the previous handlers come back afterwards.
+    SIGINT, 2 for SIGTERM); the previous handlers come back afterwards. ``last_words`` is
+    called with the reason before a SIGTERM exits (errors in it are ignored): the records
+    that must say "error" (a Prometheus textfile, the history) get written.
 
     Exiting from the handler (rather than raising into whatever code runs) means no
     half-finished step can be resumed or reported as a success after the signal.
@@ -182,9 +191,13 @@ def signals() -> Iterator[None]:
     previous = {sig: signal.getsignal(sig) for sig in SIGNAL_EXIT}
     for sig in SIGNAL_EXIT:
         signal.signal(sig, _on_signal)
+    if last_words is not None:
+        _LAST_WORDS.append(last_words)
     try:
         yield
     finally:
+        if last_words is not None:
+            _LAST_WORDS.remove(last_words)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

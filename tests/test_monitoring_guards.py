@@ -1,0 +1,151 @@
+"""Where cron and alerts look (the exit code, the Prometheus textfile, the history, the
+Markdown step summary): a run that fails in any way shows as failed there too."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from driftcli.render import prometheus
+
+
+def _exit_code(prom: Path) -> str:
+    return re.search(r"^driftcli_exit_code(\{.*\})? (\S+)$", prom.read_text(), re.M).group(2)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--config", "CONFIG"],  # a typo in the config file
+        ["--threshold", "inf"],
+        ["--stattest", "nosuch"],
+        ["--bogus"],  # not even parsed
+        ["--notify-webhook", "ftp://x/y"],
+    ],
+)
+def test_a_run_stopped_by_its_settings_still_writes_exit_code_2(cli, examples, tmp_path, bad):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("drift_shar = 0.3\n")
+    prom = tmp_path / "drift.prom"
+    prom.write_text("driftcli_exit_code 0\n")  # yesterday's pass
+    hist = tmp_path / "h.sqlite"
+    args = [str(cfg) if a == "CONFIG" else a for a in bad]
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    run = cli("compare", ref, cur, "-q", "--prometheus", prom, "--history", hist, *args)
+    assert run.code == 2
+    assert _exit_code(prom) == "2"
+    with sqlite3.connect(hist) as conn:
+        assert conn.execute("SELECT verdict, exit_code FROM runs").fetchall() == [("error", 2)]
+
+
+def test_an_early_failure_never_writes_its_textfile_over_an_input(cli, examples, tmp_path):
+    ref = tmp_path / "ref.csv"
+    ref.write_bytes((examples / "reference.csv").read_bytes())
+    before = ref.read_bytes()
+    run = cli("compare", ref, examples / "current.parquet", "--bogus", "--prometheus", ref)
+    assert run.code == 2 and ref.read_bytes() == before
+
+
+def test_every_label_driftcli_sets_is_reserved(examples):
+    import driftcli
+
+    result = driftcli.compare(
+        examples / "reference.parquet",
+        examples / "current.parquet",
+        segment_by=["device"],
+        min_segment_ratio=0.8,
+        multivariate=True,
+    )
+    text = prometheus.dumps(result, {})
+    used = {k for k in re.findall(r'[{,]([a-z_]+)="', text)}
+    assert used and used <= prometheus.RESERVED_LABELS
+
+
+def test_a_pass_whose_alert_fails_says_exit_code_2_in_every_output(cli, examples, tmp_path):
+    ref = examples / "reference.parquet"
+    out, md = tmp_path / "r.json", tmp_path / "r.md"
+    cfg = tmp_path / "driftcli.toml"
+    cfg.write_text("[notify]\nattempts = 1\ntimeout = 1.0\n")
+    run = cli(
+        "compare",
+        ref,
+        ref,
+        "--config",
+        cfg,
+        "--notify-webhook",
+        "http://127.0.0.1:9/hook",  # nothing listens on port 9
+        "--notify",
+        "always",
+        "--json",
+        out,
+        "--markdown",
+        md,
+        "-q",
+    )
+    assert run.code == 2
+    verdict = json.loads(out.read_text())["verdict"]
+    assert verdict["passed"] is True and verdict["exit_code"] == 2
+    assert "an alert could not be delivered" in verdict["reasons"][-1]
+    assert md.read_text().startswith("## ⚠️ driftcli: drift check passed, but the run failed")
+
+
+def test_markdown_stays_within_githubs_comment_limit(examples, tmp_path):
+    import numpy as np
+
+    import driftcli
+    from driftcli.render import markdown
+
+    rng = np.random.default_rng(0)
+    names = [f"feature_with_a_rather_long_name_{i:04d}" for i in range(1_000)]
+    ref = pd.DataFrame({n: rng.normal(size=200) for n in names})
+    cur = pd.DataFrame({n: rng.normal(3, 1, size=200) for n in names})
+    cur.iloc[:50] = np.nan
+    result = driftcli.compare(ref, cur, fail_on=["column", "missing", "quality"])
+    assert len(result.verdict.reasons) > 100
+    text = markdown.dumps(result)
+    assert len(text) <= markdown.MAX_CHARS
+    assert "more (the JSON and HTML reports list all)" in text
+
+
+def test_sigterm_leaves_exit_code_2_in_the_textfile_and_the_history(examples, tmp_path):
+    prom, hist = tmp_path / "drift.prom", tmp_path / "h.sqlite"
+    slow = (
+        "import sys, time\n"
+        "from driftcli import cli\n"
+        "real = cli.run_compare\n"
+        "def slow(*a, **k):\n"
+        "    print('comparing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "    return real(*a, **k)\n"
+        "cli.run_compare = slow\n"
+        "cli.main(sys.argv[1:])\n"
+    )
+    args = [examples / "reference.parquet", examples / "current.parquet", "--prometheus", prom]
+    args += ["--history", hist, "-q"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", slow, "compare", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "comparing"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert "stopped by SIGTERM" in err
+    assert _exit_code(prom) == "2"
+    assert "driftcli_run_in_progress 0" in prom.read_text()
+    with sqlite3.connect(hist) as conn:
+        rows = conn.execute("SELECT verdict, exit_code, error FROM runs").fetchall()
+    assert rows == [("error", 2, "stopped by SIGTERM; no output was half-written")]
