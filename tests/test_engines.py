@@ -357,6 +357,22 @@ def test_spark_options_and_verdicts_match_local(spark: Any, data: Any) -> None:
     assert any(drift for drift, *_ in local_verdicts.values())  # the shift is seen
 
 
+def test_a_python_worker_error_names_its_cause() -> None:
+    from driftcli.engines.spark import _one_line
+
+    report = (
+        "An exception was thrown from the Python worker. Please see the stack trace below.\n"
+        "Traceback (most recent call last):\n"
+        '  File "worker.py", line 1, in main\n'
+        "    import driftcli\n"
+        "ModuleNotFoundError: No module named 'driftcli'\n"
+    )
+    message = str(_one_line(RuntimeError(report)))
+    assert "\n" not in message
+    assert "No module named 'driftcli'" in message and "PYSPARK_PYTHON" in message
+    assert str(_one_line(RuntimeError("Job aborted"))) == "the Spark job failed: Job aborted"
+
+
 def test_spark_errors_are_one_line(spark: Any, data: Any) -> None:
     from pyspark.sql import functions as F
 

@@ -139,7 +139,17 @@ def _one_line(err: Exception) -> Exception:
         if isinstance(kind, type) and issubclass(kind, DriftcliError):
             return kind(found.group(2).strip())
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return InputError(f"the Spark job failed: {lines[0] if lines else type(err).__name__}")
+    first = lines[0] if lines else type(err).__name__
+    # a Python worker's own error ("ModuleNotFoundError: No module named 'driftcli'": the
+    # executors run another Python) is the line that says what to do; Spark's first line
+    # only says that one happened
+    cause = next((ln for ln in reversed(lines) if re.match(r"^\w+(Error|Exception): ", ln)), None)
+    hint = ""
+    if cause and "No module named 'driftcli'" in cause:
+        hint = " (the executors' Python lacks driftcli: set PYSPARK_PYTHON to one that has it)"
+    return InputError(
+        f"the Spark job failed: {first}" + (f" {cause}" if cause and cause != first else "") + hint
+    )
 
 
 def _reduced(partials: Any, fan_in: int) -> Any:
