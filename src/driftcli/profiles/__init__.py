@@ -115,20 +115,21 @@ class Profile:
 
 def common_time_units(profiles: Sequence[Profile]) -> list[Profile]:
     """``profiles`` with every time column that the sides hold in different units (seconds,
-    micro-, nanoseconds) in nanoseconds on every side; the others unchanged (the same
-    objects when nothing differs). Comparisons and merges go through this."""
+    milli-, micro-, nanoseconds) in the finest of them on every side; the others unchanged
+    (the same objects when nothing differs). Comparisons and merges go through this."""
     shared: dict[str, set[int]] = {}
     for p in profiles:
         for name, col in p.columns.items():
             factor = ns_per_value(col.type)
             if factor is not None and col.numeric is not None:
                 shared.setdefault(name, set()).add(factor)
-    mixed = {name for name, factors in shared.items() if len(factors) > 1}
-    if not mixed:
+    # the finest unit the sides use: no value is scaled past what its own side could hold
+    finest = {name: min(factors) for name, factors in shared.items() if len(factors) > 1}
+    if not finest:
         return list(profiles)
     out = []
     for p in profiles:
-        columns = {n: c.in_nanoseconds() if n in mixed else c for n, c in p.columns.items()}
+        columns = {n: c.in_unit(finest[n]) if n in finest else c for n, c in p.columns.items()}
         out.append(dataclasses.replace(p, columns=columns))
     return out
 

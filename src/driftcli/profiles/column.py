@@ -93,14 +93,16 @@ def ns_per_value(t: pa.DataType) -> int | None:
     return _NS_PER_UNIT.get(unit) if isinstance(unit, str) else None
 
 
-def _nanosecond_type(t: pa.DataType) -> pa.DataType:
+def _in_unit_type(t: pa.DataType, ns: int) -> pa.DataType:
+    """``t`` with the unit of ``ns`` nanoseconds (dates are profiled in nanoseconds)."""
+    unit = next(u for u, n in _NS_PER_UNIT.items() if n == ns)
     if pa.types.is_timestamp(t):
-        return pa.timestamp("ns", t.tz)
+        return pa.timestamp(unit, t.tz)
     if pa.types.is_duration(t):
-        return pa.duration("ns")
+        return pa.duration(unit)
     if pa.types.is_time(t):
-        return pa.time64("ns")
-    return t  # dates: already nanoseconds
+        return pa.time32(unit) if unit in ("s", "ms") else pa.time64(unit)
+    return t
 
 
 @dataclass
@@ -128,16 +130,17 @@ class ColumnProfile:
             return self.categories.missing
         return self.rows
 
-    def in_nanoseconds(self) -> ColumnProfile:
-        """This time column with its numbers in nanoseconds: a reference written by Spark
-        (microseconds) and a current side from pandas (nanoseconds) are compared in one unit,
-        not as numbers a thousand times apart. Scaling by a power of ten keeps the points,
-        counts and rank error; moments and the transport error scale with it."""
+    def in_unit(self, ns: int) -> ColumnProfile:
+        """This time column with its numbers in units of ``ns`` nanoseconds (a finer unit
+        than its own, see :func:`ns_per_value`): a reference written by Spark (microseconds)
+        and a current side from pandas (nanoseconds) are compared in one unit, not as numbers
+        a thousand times apart. Scaling by a power of ten keeps the points, counts and rank
+        error; moments and the transport error scale with it."""
         t = self.type.value_type if pa.types.is_dictionary(self.type) else self.type
         factor = ns_per_value(t)
-        if factor is None or factor == 1 or self.numeric is None:
+        if factor is None or factor == ns or self.numeric is None:
             return self
-        s, f = self.numeric, float(factor)
+        s, f = self.numeric, float(factor // ns)
         m = s.moments
         points = Points(
             s.points.values * f,
@@ -147,7 +150,7 @@ class ColumnProfile:
         )
         moments = Moments(m.n, m.mean * f, m.m2 * f * f, m.min * f, m.max * f)
         numeric = NumericSummary(points, moments, s.missing, s.infinite, s.exact)
-        return ColumnProfile(self.name, _nanosecond_type(t), self.rows, numeric, self.categories)
+        return ColumnProfile(self.name, _in_unit_type(t, ns), self.rows, numeric, self.categories)
 
     def as_numeric(self, role: str, exact_limit: int = EXACT_LIMIT) -> NumericSummary:
         """The column as numbers: its numeric summary, or its categories read as numbers."""

@@ -306,10 +306,11 @@ def _first(err: BaseException) -> str:
 
 
 def _check_column(col: ColumnProfile, rows: int) -> None:
-    """A column read from a file adds up: its counts cover its rows exactly, category labels
-    and counts pair up, and a typed column has a summary. A file edited by hand or damaged
-    in a way its checksums cannot see fails here with a ValueError (a one-line "corrupt
-    profile" for the user) rather than deep in a test or, worse, passing as all-missing."""
+    """A column read from a file adds up: its counts stay within its rows, category labels
+    and counts pair up, and a number, text or time column has a summary. A file edited by
+    hand or damaged in a way its checksums cannot see fails here with a ValueError (a
+    one-line "corrupt profile" for the user) rather than deep in a test or, worse, passing
+    as all-missing."""
     name = col.name
     if not 0 <= col.rows <= rows:
         raise ValueError(f"column {name!r}: {col.rows} rows in a profile of {rows}")
@@ -318,7 +319,9 @@ def _check_column(col: ColumnProfile, rows: int) -> None:
         w = s.points.weights
         if s.missing < 0 or s.infinite < 0 or (w.size and int(w.min()) < 0):
             raise ValueError(f"column {name!r}: negative counts")
-        if int(w.sum()) != s.moments.n or s.moments.n + s.missing + s.infinite != col.rows:
+        # at most: a merge of a part profiled as numbers with one profiled as categories
+        # keeps both summaries, each covering its own part's rows
+        if int(w.sum()) != s.moments.n or s.moments.n + s.missing + s.infinite > col.rows:
             raise ValueError(f"column {name!r}: counts do not add up to its rows")
     c = col.categories
     if c is not None:
@@ -328,7 +331,7 @@ def _check_column(col: ColumnProfile, rows: int) -> None:
             raise ValueError(f"column {name!r}: negative counts")
         if int(c.counts.sum()) + c.missing > col.rows:
             raise ValueError(f"column {name!r}: counts do not add up to its rows")
-    if s is None and c is None and col.rows and family(col.type) != "null":
+    if s is None and c is None and col.rows and family(col.type) not in ("null", "other"):
         raise ValueError(f"column {name!r}: no summary for its {family(col.type)} values")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,9 +51,17 @@ def ks_pvalue_auto(d: float, n: int, m: int, *, up: bool = True) -> float:
     values each (k of n, and j of m, at the lower value) that have exactly that D."""
     if max(n, m) > EXACT_P_ROWS:
         return ks_pvalue(d, n, m)
+    k, j = reachable(d, n, m, up=up)
+    return _two_point_pvalue(k, j, n, m)
+
+
+@lru_cache(maxsize=256)
+def _two_point_pvalue(k: int, j: int, n: int, m: int) -> float:
+    """scipy's p-value for k of n values and j of m at the lower of two values (its exact
+    computation can take a second at 10,000 values a side: D's interval ends often fall on
+    the same reachable value, and columns of one table share n and m)."""
     from scipy import stats
 
-    k, j = reachable(d, n, m, up=up)
     a = np.repeat([0.0, 1.0], [k, n - k])
     b = np.repeat([0.0, 1.0], [j, m - j])
     return float(stats.ks_2samp(a, b).pvalue)
