@@ -22,10 +22,13 @@ def test_no_arguments_prints_the_help_as_it_stands_and_exits_2(cli):
 
 def test_profile_refuses_a_column_the_input_does_not_have(cli, examples, tmp_path):
     out = tmp_path / "p.profile"
-    for option in ("--columns", "--ignore", "--numerical"):
+    for option in ("--columns", "--numerical"):
         run = cli("profile", examples / "reference.parquet", "-o", out, option, "incme")
         assert run.code == 2, option
-        assert f"{option}: unknown column 'incme' (not in the input)" in run.err
+        assert (
+            f"{option}: unknown column 'incme' (not in " in run.err
+            and "reference.parquet)" in run.err
+        )
         assert run.err.count("\n") == 1
         assert not out.exists()
     # before any cluster starts (the check reads the Parquet footer only)

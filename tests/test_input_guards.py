@@ -247,3 +247,79 @@ def test_a_timeline_whose_outputs_fail_takes_its_periods_back(
     assert cli(*args).code == 0
     later = runs()[1:]
     assert len(later) == 13 and all(verdict != "error" for verdict, _ in later)
+
+
+# -- found by a review of the fixes above ----------------------------------------------------
+
+
+def test_profiles_driftcli_writes_always_load_back(tmp_path):
+    import pyarrow as pa
+
+    import driftcli
+    from driftcli.profiles import Profile
+
+    odd = pa.table(
+        {
+            "lst": pa.array([[1], [2], []] * 50, pa.list_(pa.int64())),
+            "s": pa.array(["1", "2", "x"] * 50),
+            "n": pa.array(range(150), pa.float64()),
+        }
+    )
+    for prof in (
+        driftcli.profile(odd),  # a list column: rows, no summary
+        driftcli.merge([driftcli.profile(odd, numerical=["n"]), driftcli.profile(odd)]),
+    ):
+        path = tmp_path / "p.profile"
+        prof.save(path)
+        assert Profile.load(path).rows == prof.rows
+
+
+def test_profile_checks_only_the_names_this_run_gives(cli, examples, tmp_path):
+    cfg = tmp_path / "driftcli.toml"
+    cfg.write_text('[columns."only_in_current"]\ntest = "psi"\n')
+    out = tmp_path / "p.profile"
+    ref = examples / "reference.parquet"
+    run = cli("profile", ref, "-o", out, "--config", cfg, "--ignore", "gone", "-q")
+    assert run.code == 0, run.err  # a shared config and an absent ignored column are fine
+
+
+def test_a_timeline_reference_without_the_time_column(cli, weekly_timeline, examples):
+    run = cli(*weekly_timeline, "--reference", examples / "reference.parquet", "-q")
+    assert run.code in (0, 1), run.err
+
+
+def test_a_malformed_webhook_url_is_a_usage_error(cli, tmp_path):
+    run = cli(
+        "compare", tmp_path / "a.csv", tmp_path / "a.csv", "--notify-webhook", "http://[::1/h"
+    )
+    _one_line_error(run, "--notify-webhook: expected an http:// or https:// URL")
+
+
+def test_any_failure_after_the_record_marks_the_run_an_error(cli, examples, tmp_path, monkeypatch):
+    from driftcli import cli as cli_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a renderer bug")
+
+    monkeypatch.setattr(cli_module, "write_outputs", broken)
+    hist = tmp_path / "h.sqlite"
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    run = cli("compare", ref, cur, "--history", hist, "-q")
+    assert run.code == 2 and "internal error" in run.err
+    with sqlite3.connect(hist) as conn:
+        rows = conn.execute("SELECT verdict, exit_code, error FROM runs").fetchall()
+    assert rows == [("error", 2, "RuntimeError: a renderer bug")]
+
+
+def test_time_columns_meet_in_the_finest_unit_their_sides_use(tmp_path):
+    import pyarrow as pa
+
+    import driftcli
+
+    far = pa.array([253402214400 - 86400 * i for i in range(300)], pa.int64())  # 9999-12-31 ..
+    ref = pa.table({"t": far.cast(pa.timestamp("s"))})
+    cur = pa.table({"t": pa.array(far.to_numpy() * 1000).cast(pa.timestamp("ms"))})
+    result = driftcli.compare(ref, cur, categorical=["t"], fail_on=["column"])
+    assert not result.column("t").drift  # the same instants, labelled alike
+    merged = driftcli.profile(ref, numerical=["t"]).merge(driftcli.profile(cur, numerical=["t"]))
+    assert merged.columns["t"].type == pa.timestamp("ms")  # not nanoseconds: 9999 fits in ms

@@ -149,3 +149,31 @@ def test_sigterm_leaves_exit_code_2_in_the_textfile_and_the_history(examples, tm
     with sqlite3.connect(hist) as conn:
         rows = conn.execute("SELECT verdict, exit_code, error FROM runs").fetchall()
     assert rows == [("error", 2, "stopped by SIGTERM; no output was half-written")]
+
+
+def test_sigterm_after_the_record_marks_it_an_error(examples, tmp_path):
+    hist = tmp_path / "h.sqlite"
+    slow = (
+        "import sys, time\n"
+        "from driftcli import cli\n"
+        "def slow(*a, **k):\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "cli.write_outputs = slow\n"
+        "cli.main(sys.argv[1:])\n"
+    )
+    args = [examples / "reference.parquet", examples / "current.parquet", "--history", hist]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", slow, "compare", *map(str, args), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "writing"  # the run is recorded by now
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    with sqlite3.connect(hist) as conn:
+        rows = conn.execute("SELECT verdict, exit_code, error FROM runs").fetchall()
+    assert rows == [("error", 2, "stopped by SIGTERM; no output was half-written")]

@@ -102,7 +102,17 @@ def check_profile_options(settings: Settings, schema: pa.Schema, where: str) -> 
     from driftcli.settings import split_names
 
     names = schema.names
-    check_named_columns(settings, set(names), sides=1)
+    known = set(names)
+    # names given for this run (command line, library call) must be in this input; a config
+    # file is shared by both sides, and an ignored column that is absent is simply absent
+    for option in ("columns", "categorical", "numerical"):
+        if option in settings.sources:
+            continue
+        for name in getattr(settings, option):
+            if name not in known:
+                raise UsageError(
+                    f"{settings.where(option)}: unknown column {name!r} (not in {where})"
+                )
     if not wanted_columns(names, settings):
         raise UsageError(f"{where}: nothing to profile: every column is deselected or ignored")
     outputs = [("--prediction", settings.prediction)]

@@ -609,7 +609,7 @@ def compare(
         code = past.record(hist, result, alerted)
         _history_state["recorded"] = "yes"
         result = _with_exit_code(result, alerted, code)
-        try:
+        with _undone_on_failure(past.failed):  # the run exits 2: its record says so too
             write_outputs(
                 result,
                 json_path=out.json,
@@ -619,9 +619,6 @@ def compare(
                 delivery=delivery,
                 trends=past.trends(result),
             )
-        except DriftcliError as exc:  # the run exits 2: its record must not say otherwise
-            past.failed(str(exc))
-            raise
     if not out.quiet:
         from driftcli.render import console as console_view
 
@@ -1210,24 +1207,24 @@ def timeline_command(
             name = monitor or DEFAULT_MONITOR
             code = periods.record(timeline, hist, name, wanted, quiet=quiet)
             _history_state["recorded"] = "yes"
-        data = timeline.data
-        files: list[tuple[str, str]] = []
-        dumped = json_module.dumps(data, indent=2, allow_nan=False) + "\n"
-        if json_path and json_path != "-":
-            files.append((json_path, dumped))
-        if html_path:
-            files.append((html_path, timeline_view.render_html(data)))
-        try:
-            write_files(files)
-        except DriftcliError:  # exit 2: the next run records these periods, not skips them
+
+        def take_back(reason: str) -> None:
+            """Exit 2 after the periods were recorded: the next run records them again
+            (rather than skipping them as done), and this run is recorded as an error."""
             if hist is not None and timeline.recorded_ids:
-                try:
-                    hist.delete_runs(timeline.recorded_ids)
-                    _history_state.pop("recorded", None)  # the error is recorded instead
-                except Exception as exc:  # one line; the write's own error follows
-                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                    print(f"driftcli: error: history not updated: {first}", file=sys.stderr)
-            raise
+                hist.delete_runs(timeline.recorded_ids)
+                _history_state.pop("recorded", None)
+                history_opts.record_failure(_history_state, reason)
+
+        with _undone_on_failure(take_back):
+            data = timeline.data
+            files: list[tuple[str, str]] = []
+            dumped = json_module.dumps(data, indent=2, allow_nan=False) + "\n"
+            if json_path and json_path != "-":
+                files.append((json_path, dumped))
+            if html_path:
+                files.append((html_path, timeline_view.render_html(data)))
+            write_files(files)
     if json_path == "-":
         sys.stdout.write(dumped)
     if not quiet:
@@ -1306,6 +1303,30 @@ _run_state: dict[str, str] = {}
 #: The ``--history`` of the running compare (target, monitor, inputs), so that a run that
 #: cannot run is recorded too; ``recorded`` once the run's own record is written.
 _history_state: dict[str, str | None] = {}
+#: How to take back the record of a run that was recorded and then failed (see
+#: :func:`_undone_on_failure`); empty outside that window.
+_take_back: list[Callable[[str], None]] = []
+
+
+@contextmanager
+def _undone_on_failure(take_back: Callable[[str], None]) -> Iterator[None]:
+    """Around the steps after a run's history record (its outputs): if they fail, or a
+    SIGTERM stops them, ``take_back(reason)`` makes the history agree with the exit code 2.
+    A failure of that is one line, never over the error that caused it."""
+    _take_back.append(take_back)
+    try:
+        yield
+    except Exception as exc:
+        _take_back.clear()
+        reason = str(exc) if isinstance(exc, DriftcliError) else f"{type(exc).__name__}: {exc}"
+        try:
+            take_back(reason)
+        except Exception as err:
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            print(f"driftcli: error: history not updated: {text.terminal(first)}", file=sys.stderr)
+        raise
+    finally:
+        _take_back.clear()
 
 
 def _annotations_mode(args: list[str]) -> str:
@@ -1332,7 +1353,11 @@ def _stopped(args: list[str], reason: str) -> None:
     from driftcli.history import store
 
     _early_failure_outputs(args)
-    if store.WRITING == 0:
+    if store.WRITING:
+        return
+    if _take_back:  # recorded, then stopped while writing the outputs
+        _take_back.pop()(reason)
+    else:
         history_opts.record_failure(_history_state, reason)
 
 
@@ -1342,6 +1367,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     _run_state.clear()
     _history_state.clear()
+    _take_back.clear()
     try:
         with warnings.catch_warnings(), writer.signals(lambda why: _stopped(args, why)):
             if not debug:  # numpy/scipy numeric warnings (overflow, ...) are not for users:

@@ -31,10 +31,9 @@ Progress = Callable[[int, int | None, str], None]
 ModelEvaluator = Callable[[Profile, Profile, Settings], ModelQuality]
 
 
-def check_named_columns(settings: Settings, known: set[str], *, sides: int = 2) -> None:
-    """Every column named in the options or config exists on at least one side (``sides``:
-    2 for a comparison, 1 for a profile of one input)."""
-    absent = "in neither input" if sides == 2 else "not in the input"
+def check_named_columns(settings: Settings, known: set[str]) -> None:
+    """Every column named in the options or config exists on at least one side."""
+    absent = "in neither input"
     for option in ("columns", "ignore", "categorical", "numerical"):
         for name in getattr(settings, option):
             if name not in known:

@@ -775,8 +775,12 @@ def webhook_problem(url: object) -> str | None:
         return None
     from urllib.parse import urlsplit
 
-    parts = urlsplit(str(url))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(str(url))
+        host = parts.hostname
+    except ValueError:  # "http://[::1/hook": an unclosed IPv6 bracket
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
         shown = _mask("notify.webhook", str(url))  # a webhook's path is its secret
         return f"expected an http:// or https:// URL with a host, got {shown!r}"
     return None
