@@ -130,3 +130,12 @@ def test_a_profile_object_without_model_columns_says_so(examples_dir):
             prediction="predicted_churn",
         )
     assert driftcli.ResourceError.__mro__[1] is driftcli.DriftcliError
+
+
+def test_the_multivariate_check_meets_time_columns_in_one_unit(examples_dir):
+    ref = pq.read_table(examples_dir / "reference.parquet")
+    i = ref.schema.get_field_index("signup_date")
+    ns = ref.set_column(i, "signup_date", ref["signup_date"].cast(pa.timestamp("ns")))
+    opts = {"numerical": ["signup_date"], "multivariate": True, "fail_on": ["multivariate"]}
+    result = driftcli.compare(ref, ns, **opts)  # the same rows: seconds apart by 1e3 before
+    assert result.exit_code == 0 and not result.multivariate["drift"]

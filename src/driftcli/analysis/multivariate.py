@@ -96,6 +96,28 @@ class _Encoder:
         return matrix, owners
 
 
+def _one_time_unit(a: pa.Table, b: pa.Table, names: list[str]) -> tuple[pa.Table, pa.Table]:
+    """The two samples with each time column in the finer of the two sides' units (as the
+    profiles are compared, see ``common_time_units``): otherwise seconds against nanoseconds
+    would be numbers a billion apart, and the held-out rows of both could not be stacked."""
+    import pyarrow.compute as pc
+
+    from driftcli.profiles.column import ns_per_value
+
+    for name in names:
+        ta, tb = a.schema.field(name).type, b.schema.field(name).type
+        fa, fb = ns_per_value(ta), ns_per_value(tb)
+        if fa is None or fb is None or ta == tb:
+            continue
+        finer = ta if fa <= fb else tb
+        try:
+            a = a.set_column(a.schema.get_field_index(name), name, pc.cast(a.column(name), finer))
+            b = b.set_column(b.schema.get_field_index(name), name, pc.cast(b.column(name), finer))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # out of the finer unit's range
+            continue
+    return a, b
+
+
 def _floats(col: pa.ChunkedArray) -> FloatMatrix:
     from driftcli.profiles.column import as_float64
 
@@ -156,6 +178,7 @@ def two_sample(
     importance: bool = True,
 ) -> dict[str, Any]:
     """Classifier two-sample test of two row tables over the given columns."""
+    ref_rows, cur_rows = _one_time_unit(ref_rows, cur_rows, numeric)
     rng = np.random.default_rng(seed)
     n1, n2 = ref_rows.num_rows, cur_rows.num_rows
     tr1 = rng.permutation(n1) < n1 // 2
