@@ -725,8 +725,14 @@ def _open_sqlite(target: str, *, create: bool) -> History:
         raise HistoryError(f"{target}: cannot open: {_one_line(exc)}") from None
     hist = History(conn, target, postgres=False)
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = hist._tables()
+        # one read transaction, so both come from one snapshot: read apart, another process
+        # creating the history could commit its tables between them (id 0, tables present)
+        conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = hist._tables()
+        finally:
+            conn.execute("COMMIT")
         if tables and app_id != APPLICATION_ID:  # someone else's database: leave it alone
             raise HistoryError(f"{target}: not a driftcli history (a different SQLite database)")
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
