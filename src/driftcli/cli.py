@@ -37,6 +37,7 @@ from driftcli.render.writer import atomic_writer
 from driftcli.result import Result, Verdict
 from driftcli.selection import Selection
 from driftcli.settings import FAIL_CONDITIONS
+from driftcli.sources.base import first_line
 
 
 def _click_modules() -> list[Any]:
@@ -1322,8 +1323,8 @@ def _undone_on_failure(take_back: Callable[[str], None]) -> Iterator[None]:
         try:
             take_back(reason)
         except Exception as err:
-            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-            print(f"driftcli: error: history not updated: {text.terminal(first)}", file=sys.stderr)
+            shown = text.terminal(first_line(err))
+            print(f"driftcli: error: history not updated: {shown}", file=sys.stderr)
         raise
     finally:
         _take_back.clear()

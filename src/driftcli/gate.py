@@ -24,6 +24,23 @@ def _names(names: list[str], limit: int = 5) -> str:
     return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
 
 
+#: The result's sections that hold ``breaches``, and the ``--fail-on`` condition of each.
+SECTION_CONDITIONS = {
+    "performance": "performance",
+    "target_drift": "target",
+    "prediction_drift": "prediction",
+    "multivariate": "multivariate",
+    "missing": "missing",
+    "quality": "quality",
+    "segments": "segment",
+}
+
+
+def gating(fail_on: list[str]) -> set[str]:
+    """The conditions of ``fail_on`` that breach (none with ``never``)."""
+    return set(fail_on) - {"never"}
+
+
 def findings(result: Result) -> list[Finding]:
     """Every finding of the result that some ``--fail-on`` condition can turn into a breach."""
     out: list[Finding] = []
@@ -50,15 +67,7 @@ def findings(result: Result) -> list[Finding]:
                 f"{change['reference']} -> {change['current']}",
             )
         )
-    for key, condition in (
-        ("performance", "performance"),
-        ("target_drift", "target"),
-        ("prediction_drift", "prediction"),
-        ("multivariate", "multivariate"),
-        ("missing", "missing"),
-        ("quality", "quality"),
-        ("segments", "segment"),
-    ):
+    for key, condition in SECTION_CONDITIONS.items():
         section = getattr(result, key)
         if section:
             out.extend(Finding(condition, msg) for msg in section.get("breaches", []))
@@ -68,8 +77,8 @@ def findings(result: Result) -> list[Finding]:
 def decide(result: Result, fail_on: list[str]) -> Verdict:
     """The verdict: breached when a finding's condition is in ``fail_on`` (never with ``never``)."""
     found = findings(result)
-    gating = set(fail_on) - {"never"}
-    breaches = [f.message for f in found if f.condition in gating]
+    breaching = gating(fail_on)
+    breaches = [f.message for f in found if f.condition in breaching]
     if breaches:
         return Verdict(passed=False, exit_code=EXIT_BREACHED, reasons=breaches)
     dd = result.dataset_drift

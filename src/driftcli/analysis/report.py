@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftcli.gate import SECTION_CONDITIONS, gating
 from driftcli.result import Result
 
 _BAD = "this section of the result is malformed and is not shown"
@@ -180,20 +181,11 @@ def segments(section: dict[str, Any] | None) -> list[Table]:
     return out
 
 
-#: The ``--fail-on`` condition of each section.
-CONDITIONS = {
-    "multivariate": "multivariate",
-    "missing": "missing",
-    "quality": "quality",
-    "segments": "segment",
-}
-
-
 def tables(result: Result) -> list[Table]:
     """Every section beyond one column that the result holds, in display order."""
     settings = result.settings if isinstance(result.settings, dict) else {}  # hand-edited JSON
     fail_on = settings.get("fail_on")
-    gating = {str(c) for c in fail_on} - {"never"} if isinstance(fail_on, list) else set()
+    breaching = gating([str(c) for c in fail_on]) if isinstance(fail_on, list) else set()
     found: list[Table | None] = []
     for key, view in (
         ("multivariate", multivariate),
@@ -211,7 +203,7 @@ def tables(result: Result) -> list[Table]:
             shown.head = ["section"]
         for t in shown if isinstance(shown, list) else [shown]:
             if t is not None:
-                t.gating = CONDITIONS[key] in gating
+                t.gating = SECTION_CONDITIONS[key] in breaching
             found.append(t)
     # missing and quality are always computed: shown only when they found something
     return [t for t in found if t is not None and (t.rows or t.key == "multivariate")]

@@ -148,11 +148,13 @@ class Past:
         as a pass or a breach. One line on stderr if even that fails."""
         if self.hist is None or self.recorded is None:
             return
+        from driftcli.sources.base import first_line
+
         try:
             self.hist.mark_error(self.recorded, message)
         except Exception as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            print(f"driftcli: error: history not updated: {text.terminal(first)}", file=sys.stderr)
+            shown = text.terminal(first_line(exc))
+            print(f"driftcli: error: history not updated: {shown}", file=sys.stderr)
 
     def trends(self, result: Result) -> dict[str, dict[str, Any]] | None:
         """Per column, its sparkline (earlier runs and this one), for the HTML report."""

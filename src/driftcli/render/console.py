@@ -246,8 +246,7 @@ def render(
     console = make_console(file, width=width)
     with console.capture() as captured:
         _render(result, console, show_all=show_all, plain_text=plain(file))
-    file.write(guard_lines(captured.get(), strip=not file.isatty()))
-    file.flush()
+    _write(file, captured.get())
 
 
 def print_table(
@@ -257,7 +256,13 @@ def print_table(
     console = make_console(file)
     with console.capture() as captured:
         console.print(table(heads, rows, styles, width=console.width, plain_text=plain(file)))
-    file.write(guard_lines(captured.get(), strip=not file.isatty()))
+    _write(file, captured.get())
+
+
+def _write(file: IO[str], laid_out: str) -> None:
+    """Text laid out by a console, line by line through :func:`guard_lines` (trailing spaces
+    dropped when piped)."""
+    file.write(guard_lines(laid_out, strip=not file.isatty()))
     file.flush()
 
 
