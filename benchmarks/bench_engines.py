@@ -165,9 +165,9 @@ def main() -> None:
     parts = sorted(args.data.glob("part-*.parquet"))
     if len(parts) < wanted and args.data == DATA:  # write the missing parts once
         sys.path.insert(0, str(HERE))
-        from bench_profile import ensure
+        from bench_profile import ensure, in_child
 
-        ensure(wanted)
+        in_child(ensure, wanted)
         parts = sorted(args.data.glob("part-*.parquet"))
     if len(parts) < wanted:
         raise SystemExit(f"{args.data}: {len(parts)} parts, {wanted} needed for {args.rows:,}")

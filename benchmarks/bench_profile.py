@@ -33,13 +33,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyarrow.parquet as pq
 
@@ -89,6 +93,17 @@ for part in sorted(Path(sys.argv[1]).glob("*.parquet")):
                 rows += batch.num_rows
 print(rows)
 """
+
+
+T = TypeVar("T")
+
+
+def in_child(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a fresh process. Writing the data grows a process by gigabytes, and
+    Linux carries a process's peak RSS over fork and exec into every child it starts later:
+    measured children of a parent that wrote the data would report the writer's peak."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def run(cmd: list[str]) -> tuple[Run, str]:
@@ -191,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         "--memory", type=int, default=0, metavar="ROUNDS", help="only the 1M/10M peak rounds"
     )
     args = ap.parse_args(argv)
-    ref, cur = ensure(10 if args.memory else args.parts)
+    ref, cur = in_child(ensure, 10 if args.memory else args.parts)
     cli = driftcli_command()
     if args.memory:
         memory_rounds(args.memory, cli, ref, cur)

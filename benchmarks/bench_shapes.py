@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_compare import SEED, column_specs, driftcli_command, make_table  # noqa: E402
-from bench_profile import run  # noqa: E402
+from bench_profile import in_child, run  # noqa: E402
 
 DATA = HERE / "data" / "shapes"
 # row group by row group and at most 256 columns at a time, as driftcli reads: iter_batches
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     for shape, rows in (("1m", 1_000_000), ("10m", 10_000_000)):
         if wanted(shape) or (shape == "1m" and wanted("1m-html")):
-            ref, cur = generated(shape, rows, 20, 13)
+            ref, cur = in_child(generated, shape, rows, 20, 13)
             floor = median([*py, str(ref), str(cur)], args.repeat)
             if wanted(shape):
                 show(f"{shape} x 33 compare", median(compare(ref, cur), args.repeat), floor)
@@ -227,11 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         ("tall-wide", 3_000_000, 1_000, 2, 0),
     ):
         if wanted(shape.rstrip("1")):
-            ref, cur = floats(shape, rows, cols, decimals, group)
+            ref, cur = in_child(floats, shape, rows, cols, decimals, group)
             floor = median([*py, str(ref), str(cur)], args.repeat)
             show(f"{rows:,} x {cols:,} compare", median(compare(ref, cur), args.repeat), floor)
     if wanted("labels"):
-        rp, rb, cp, cb = labels_files()
+        rp, rb, cp, cb = in_child(labels_files)
         base = median(compare(rp, cp), args.repeat)
         forced = median(compare(rb, cb, "--categorical", "label"), args.repeat)
         print(f"{'200k labels forced categorical':<34} adds {forced[0] - base[0]:6.2f} s")
