@@ -237,7 +237,8 @@ def test_empty_window_names_its_bounds(cli, log_url):
         "--current-window", "2030-01-01..2030-01-02",
     )  # fmt: skip
     assert run.code == 2
-    assert "reference window 2029-12-02T00:00:00Z..2030-01-01T00:00:00Z holds no rows" in run.err
+    # both windows are empty: the one the user gave is named
+    assert "current window 2030-01-01T00:00:00Z..2030-01-02T00:00:00Z holds no rows" in run.err
 
 
 def test_window_before_the_data_warns_with_the_rows_covered(cli, log_url):
@@ -278,6 +279,48 @@ def test_two_inputs_each_window_on_its_own_input(tmp_path, data):
     assert r.reference.window is not None and r.current.window is not None
     assert r.reference.window["end"] == r.current.window["end"]  # each ends at its own as-of
     assert (r.reference.rows, r.current.rows) == (72, 24)
+
+
+def test_a_side_without_the_time_column_and_no_window_of_its_own_is_taken_whole(
+    cli, tmp_path, data
+):
+    """A fixed training set (file or saved profile) against the last day of a log."""
+    log = sqlite_log(tmp_path / "log.db", data, epoch=False)
+    train = tmp_path / "train.parquet"
+    pq.write_table(pa.table({"x": data["x"], "k": data["k"]}), train)
+    sel = Selection(table="log", time_column="ts", current_window="1d")
+    r = compare(train, log, selection=sel, min_rows=10)
+    assert r.reference.window is None and r.reference.rows == len(data["x"])
+    assert r.current.window is not None and r.current.rows == 24
+    saved = tmp_path / "train.profile"
+    assert cli("profile", train, "-o", saved, "-q").code == 0
+    out = tmp_path / "out.json"
+    run = cli("compare", saved, log, "--table", "log", "--time-column", "ts",
+              "--current-window", "1d", "--min-rows", "10", "--json", out)  # fmt: skip
+    assert run.code in (0, 1), run.err
+    got = json.loads(out.read_text())
+    assert got["reference"].get("window") is None and got["current"]["window"]["rows"] == 24
+    assert {c["name"]: c["statistic"] for c in got["columns"]} == {
+        c.name: c.statistic for c in r.columns
+    }
+
+
+@pytest.mark.parametrize("reference", ["train.parquet", "train.profile"])
+def test_a_window_given_for_a_side_without_the_time_column_is_an_error(
+    cli, tmp_path, data, reference
+):
+    log = sqlite_log(tmp_path / "log.db", data, epoch=False)
+    train = tmp_path / "train.parquet"
+    pq.write_table(pa.table({"x": data["x"], "k": data["k"]}), train)
+    assert cli("profile", train, "-o", tmp_path / "train.profile", "-q").code == 0
+    run = cli("compare", tmp_path / reference, log, "--table", "log", "--time-column", "ts",
+              "--reference-window", "30d", "--current-window", "1d")  # fmt: skip
+    assert run.code == 2 and len(run.err.strip().splitlines()) == 1, run.err
+    assert reference in run.err
+    assert ("time column 'ts' not found" if reference.endswith("parquet") else
+            "--reference-window needs a data input") in run.err  # fmt: skip
+    both = cli("compare", train, train, "--time-column", "ts")
+    assert both.code == 2 and "time column 'ts' is in neither input" in both.err
 
 
 def test_per_side_queries(tmp_path, data):

@@ -453,22 +453,38 @@ def _compare_selected(
         return compare_profiles(
             ref, cur, settings, evaluate_model=_evaluate_model, progress=progress
         )
-    for data in (reference, current):
-        if isinstance(data, Profile) or (data is not None and _is_profile_path(data)):
-            raise UsageError("a saved profile has no time column: windows need data inputs")
-    ref_side, cur_side = open_windows(reference, current, selection, **opts)
-    names = [set(s.source.schema().names) for s in (ref_side, cur_side)]
-    check_named_columns(settings, names[0] | names[1])
-    profiles = []
-    for side, role in ((ref_side, "reference"), (cur_side, "current")):
-        prof = _build(side.source, role, settings, progress)
-        check_rows(side, prof.rows)
-        profiles.append(prof)
+    saved = frozenset(
+        role
+        for data, role in ((reference, "reference"), (current, "current"))
+        if isinstance(data, Profile) or (data is not None and _is_profile_path(data))
+    )
+    if current is None and saved:
+        raise UsageError("a saved profile has no time column: windows need data inputs")
+    sides = open_windows(reference, current, selection, profiles=saved, **opts)
+    opened: list[Profile | Source] = []
+    for side, data in zip(sides, (reference, current), strict=True):
+        if side is not None:
+            opened.append(side.source)
+        else:  # a saved profile, taken whole
+            opened.append(data if isinstance(data, Profile) else Profile.load(data))
+    check_named_columns(
+        settings,
+        set().union(
+            *(s.column_names if isinstance(s, Profile) else s.schema().names for s in opened)
+        ),
+    )
+    profiles = [
+        got if isinstance(got, Profile) else _build(got, role, settings, progress)
+        for got, role in zip(opened, ("reference", "current"), strict=True)
+    ]
+    for side, prof in reversed(list(zip(sides, profiles, strict=True))):
+        if side is not None:  # the current window first: the one a user most often mistypes
+            check_rows(side, prof.rows)
     result = compare_profiles(
         profiles[0], profiles[1], settings, evaluate_model=_evaluate_model, progress=progress
     )
-    result.reference.window = ref_side.window
-    result.current.window = cur_side.window
+    result.reference.window = sides[0].window if sides[0] is not None else None
+    result.current.window = sides[1].window if sides[1] is not None else None
     return result
 
 

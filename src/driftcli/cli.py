@@ -570,6 +570,7 @@ def compare(
         segment_by=segment_by,
         min_segment_ratio=min_segment_ratio,
     )
+    history_db = _history_file(history_db)
     if history_db:  # from here on, a run that cannot run is recorded (see main)
         _history_state.update(
             target=history_db,
@@ -658,6 +659,19 @@ def _alert(
 
     delivered = notify.deliver(result, settings, changed=changed)
     return notify.exit_code(result.exit_code, delivered), notify.as_json(delivered)
+
+
+def _history_file(target: str | None) -> str | None:
+    """``--history`` as a path when given as a ``sqlite:///`` URL (as inputs are spelled)."""
+    if not target:
+        return target
+    from driftcli.history.store import HistoryError, history_path
+
+    try:
+        return history_path(target)
+    except HistoryError:
+        _history_state["broken"] = "yes"  # no error record into what cannot be opened
+        raise
 
 
 def _check_targets(
@@ -1171,6 +1185,7 @@ def timeline_command(
         fail_on=fail_on,
         min_rows=min_rows,
     )
+    history_db = _history_file(history_db)
     if history_db:  # from here on, a timeline that cannot run is recorded (see main)
         _history_state.update(
             target=history_db,

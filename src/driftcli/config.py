@@ -854,11 +854,20 @@ def _entries(eff: Effective) -> Iterator[tuple[str, str, Any]]:
 
 
 def _mask(key: str, value: Any) -> Any:
-    if key == "notify.webhook" and isinstance(value, str):
-        m = re.match(r"^([a-z]+://[^/]+)(/.+)?$", value)
-        if m and m.group(2):
-            return m.group(1) + "/..."
-    return value
+    """A webhook URL as it may be shown: scheme and host only. Its path, query and any
+    user:password are often the secret, also in a mistyped URL (no scheme, one slash)."""
+    if key != "notify.webhook" or not isinstance(value, str):
+        return value
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*:/*)?([^/]*)(.*)$", value, re.DOTALL)
+    if m is None:  # pragma: no cover - the pattern matches every string
+        return "..."
+    scheme, host, rest = m.group(1) or "", m.group(2), m.group(3)
+    if "@" in host:
+        host = "***@" + host.rsplit("@", 1)[1]
+    cut = re.split(r"[?#]", host, maxsplit=1)
+    if len(cut) > 1:
+        host, rest = cut[0], rest or "?"
+    return scheme + host + ("/..." if rest else "")
 
 
 def describe(eff: Effective) -> str:

@@ -201,7 +201,12 @@ class Settings:
         self._check_encoding()
         for name in ("columns", "ignore", "categorical", "numerical", "segment_by"):
             setattr(self, name, split_names(getattr(self, name)))
-        self.fail_on = split_names(self.fail_on) or list(DEFAULT_FAIL_ON)
+        if self.fail_on is None:  # a library caller's "not set"
+            self.fail_on = list(DEFAULT_FAIL_ON)
+        else:
+            self.fail_on = split_names(self.fail_on)
+            if not self.fail_on:  # an empty value is a mistake, never the default in disguise
+                raise UsageError("--fail-on names no condition; to never fail, give 'never'")
         for cond in self.fail_on:
             if cond not in FAIL_CONDITIONS:
                 raise UsageError(

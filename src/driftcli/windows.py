@@ -453,12 +453,20 @@ def open_side(
 
 
 def open_windows(
-    reference: Any, current: Any | None, selection: Selection, **opts: Any
-) -> tuple[Side, Side]:
+    reference: Any,
+    current: Any | None,
+    selection: Selection,
+    *,
+    profiles: frozenset[str] = frozenset(),
+    **opts: Any,
+) -> tuple[Side | None, Side | None]:
     """Both sides with their windows resolved and pushed down.
 
     One input (``current`` None): both windows come from it, the reference ending where the
-    current starts unless given as ``START..END``. Two inputs: each window on its own input.
+    current starts unless given as ``START..END``. Two inputs: each window on its own input;
+    a side whose window was not given and that has no time column (a fixed training set, or
+    a saved profile: its role in ``profiles``, returned as None for the caller to load) is
+    taken whole.
     """
     selection.check()
     column = selection.time_column
@@ -472,55 +480,96 @@ def open_windows(
     cur_spec = parse_window(selection.current_window or "7d", "--current-window")
     ref_spec = parse_window(selection.reference_window or "30d", "--reference-window")
     as_of = parse_as_of(selection.as_of)
-    if current is None:
-        base_ref = open_side(reference, "reference", selection, sample=True, **opts)
-        if selection.reference_query or selection.current_query:
-            base_cur = open_side(reference, "current", selection, sample=True, **opts)
-        else:
-            base_cur = base_ref
-        sp_cur = span(reference, base_cur, column)
-        sp_ref = sp_cur if base_cur is base_ref else span(reference, base_ref, column)
-        cur_end = as_of or _default_as_of(sp_cur, base_cur)
-        cur_b = bounds_for(cur_spec, cur_end)
-        ref_b = bounds_for(ref_spec, cur_b.start)
-        pairs = (
-            (reference, base_ref, ref_b, sp_ref, "reference"),
-            (reference, base_cur, cur_b, sp_cur, "current"),
-        )
+    if current is not None:
+        return _two_windows(reference, current, selection, (ref_spec, cur_spec), profiles, opts)
+    base_ref = open_side(reference, "reference", selection, sample=True, **opts)
+    if selection.reference_query or selection.current_query:
+        base_cur = open_side(reference, "current", selection, sample=True, **opts)
     else:
-        base_ref = open_side(reference, "reference", selection, sample=True, **opts)
-        base_cur = open_side(current, "current", selection, sample=True, **opts)
-        sp_ref, sp_cur = span(reference, base_ref, column), span(current, base_cur, column)
-        cur_b = bounds_for(cur_spec, as_of or _default_as_of(sp_cur, base_cur))
-        ref_b = bounds_for(ref_spec, as_of or _default_as_of(sp_ref, base_ref))
-        pairs = (
-            (reference, base_ref, ref_b, sp_ref, "reference"),
-            (current, base_cur, cur_b, sp_cur, "current"),
-        )
-    sides = []
-    for data, base, b, sp, role in pairs:
-        src = windowed(data, base, column, b)
-        src.role = role
-        side = Side(
-            src,
-            {
-                "time_column": column,
-                "start": iso(b.start),
-                "end": iso(b.end),
-                "spec": (
-                    selection.reference_window if role == "reference" else selection.current_window
+        base_cur = base_ref
+    sp_cur = span(reference, base_cur, column)
+    sp_ref = sp_cur if base_cur is base_ref else span(reference, base_ref, column)
+    cur_b = bounds_for(cur_spec, as_of or _default_as_of(sp_cur, base_cur))
+    ref_b = bounds_for(ref_spec, cur_b.start)
+    return (
+        _window_side(reference, base_ref, selection, ref_b, sp_ref, "reference", cur_b.end),
+        _window_side(reference, base_cur, selection, cur_b, sp_cur, "current", cur_b.end),
+    )
+
+
+def _two_windows(
+    reference: Any,
+    current: Any,
+    selection: Selection,
+    specs: tuple[WindowSpec, WindowSpec],
+    profiles: frozenset[str],
+    opts: dict[str, Any],
+) -> tuple[Side | None, Side | None]:
+    """:func:`open_windows` for two inputs: each window on its own input, ending at its own
+    latest timestamp (or ``--as-of``); a side with no window given and no time column whole."""
+    column = str(selection.time_column)
+    as_of = parse_as_of(selection.as_of)
+    out: list[Side | None] = []
+    for data, role, given, spec in (
+        (reference, "reference", selection.reference_window, specs[0]),
+        (current, "current", selection.current_window, specs[1]),
+    ):
+        if role in profiles:
+            if given is not None:
+                where = redact(data) if isinstance(data, str) else f"the {role} profile"
+                raise UsageError(
+                    f"{where}: a saved profile has no time column: "
+                    f"--{role}-window needs a data input"
                 )
-                or ("30d" if role == "reference" else "7d"),
-                "as_of": iso(cur_b.end if current is None or role == "current" else ref_b.end),
-            },
+            out.append(None)
+            continue
+        base = open_side(data, role, selection, sample=True, **opts)
+        if given is None and column not in base.schema().names:
+            base.close()
+            out.append(Side(open_side(data, role, selection, **opts)))
+            continue
+        sp = span(data, base, column)
+        b = bounds_for(spec, as_of or _default_as_of(sp, base))
+        out.append(_window_side(data, base, selection, b, sp, role, b.end))
+    if all(s is None or s.window is None for s in out):
+        for s in out:
+            if s is not None:
+                s.source.close()
+        raise InputError(f"time column {column!r} is in neither input")
+    return out[0], out[1]
+
+
+def _window_side(
+    data: Any,
+    base: Source,
+    selection: Selection,
+    b: Bounds,
+    sp: Span,
+    role: str,
+    as_of: datetime,
+) -> Side:
+    """One side read through its window, with the window's JSON and any warning about a
+    window that reaches before the data."""
+    column = str(selection.time_column)
+    src = windowed(data, base, column, b)
+    src.role = role
+    given = selection.reference_window if role == "reference" else selection.current_window
+    side = Side(
+        src,
+        {
+            "time_column": column,
+            "start": iso(b.start),
+            "end": iso(b.end),
+            "spec": given or ("30d" if role == "reference" else "7d"),
+            "as_of": iso(as_of),
+        },
+    )
+    if sp.first is not None and b.start < sp.first:
+        side.warnings.append(
+            f"the {role} window {b} starts before the data (first row at {iso(sp.first)}); "
+            f"it covers only {iso(max(sp.first, b.start))}..{iso(b.end)}"
         )
-        if sp.first is not None and b.start < sp.first:
-            side.warnings.append(
-                f"the {role} window {b} starts before the data (first row at {iso(sp.first)}); "
-                f"it covers only {iso(max(sp.first, b.start))}..{iso(b.end)}"
-            )
-        sides.append(side)
-    return sides[0], sides[1]
+    return side
 
 
 def _default_as_of(sp: Span, source: Source) -> datetime:

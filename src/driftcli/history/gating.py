@@ -84,12 +84,12 @@ def gate_persisted(result: Result, earlier: list[Run], n: int) -> Result:
             verdict = Verdict(passed=False, exit_code=EXIT_BREACHED, reasons=breaches)
         else:
             verdict = replace(verdict, reasons=[*verdict.reasons, *breaches])
-    else:
-        runs = streaks(result, earlier)
-        if runs:
-            shown = ", ".join(f"{name!r} {k}/{n}" for name, k in list(runs.items())[:5])
-            note = f"persisted: drift not yet in {n} consecutive runs ({shown})"
-            verdict = replace(verdict, reasons=[*verdict.reasons, note])
+    # the streaks still short of n, beside any that reached it
+    short = [(name, k) for name, k in streaks(result, earlier).items() if k < n]
+    if short:
+        shown = ", ".join(f"{name!r} {k}/{n}" for name, k in short[:5])
+        note = f"persisted: drift not yet in {n} consecutive runs ({shown})"
+        verdict = replace(verdict, reasons=[*verdict.reasons, note])
     return replace(result, verdict=verdict)
 
 

@@ -204,6 +204,19 @@ def settings_digest(settings: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def history_path(target: str) -> str:
+    """``target`` with a ``sqlite:///relative`` or ``sqlite:////absolute`` URL turned into
+    its file path, as the inputs spell SQLite; anything else unchanged."""
+    if not target.startswith("sqlite://"):
+        return target
+    rest = target[len("sqlite://") :]
+    if not rest.startswith("/") or rest == "/":
+        raise HistoryError(
+            f"{target}: a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db"
+        )
+    return rest[1:]
+
+
 def is_postgres(target: str) -> bool:
     """Whether ``target`` names a PostgreSQL database rather than a SQLite file."""
     return target.startswith(("postgresql://", "postgres://"))
@@ -684,7 +697,10 @@ def open_history(target: str, *, create: bool = True) -> History:
     With ``create`` the tables are made (or migrated) when missing; without it the
     database must already hold a history. Errors are one-line :class:`HistoryError`.
     """
-    hist = _open_postgres(target) if is_postgres(target) else _open_sqlite(target, create=create)
+    if is_postgres(target):
+        hist = _open_postgres(target)
+    else:
+        hist = _open_sqlite(history_path(target), create=create)
     try:
         if create:
             hist.ensure_schema()
@@ -719,6 +735,13 @@ def _open_sqlite(target: str, *, create: bool) -> History:
             raise HistoryError(f"{target}: cannot read: {exc.strerror or exc}") from None
         if head != SQLITE_MAGIC:
             raise HistoryError(f"{target}: not a driftcli history (not a SQLite database)")
+    if not exists:  # like every output path: its missing folders are made
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryError(
+                f"{target}: cannot create its folder: {exc.strerror or exc}"
+            ) from None
     try:
         conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT, isolation_level=None)
     except sqlite3.Error as exc:

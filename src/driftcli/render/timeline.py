@@ -28,7 +28,10 @@ def render(data: dict[str, Any], out: TextIO) -> None:
     )
     where = ref.get("window") or {}
     bounds = f" {where.get('start')}..{where.get('end')}" if where else ""
-    out.write(f"reference: {ref['kind']}{bounds} ({int(ref['rows']):,} rows)\n")
+    named = (
+        f" {terminal(str(ref['path']))}" if ref.get("kind") == "input" and ref.get("path") else ""
+    )
+    out.write(f"reference: {ref['kind']}{named}{bounds} ({int(ref['rows']):,} rows)\n")
     names = [str(n) for n in data["columns"]]
     keys = [f"c{i + 1}" for i in range(len(names))]
     out.write(
