@@ -111,3 +111,56 @@ def test_print_config_keeps_comments_near_the_settings(cli, examples):
     assert run.code == 0
     short = [ln for ln in run.out.splitlines() if ln.startswith("drift_share = ")]
     assert short and short[0].index("#") <= 42
+
+
+def test_a_mistyped_webhook_url_never_shows_its_secret(cli, examples):
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    for url, shown in (
+        ("hooks.slack.com/services/T0/B0/SECRET", "'hooks.slack.com/...'"),
+        ("http:/hooks.slack.com/services/T0/SECRET", "'http:/hooks.slack.com/...'"),
+        ("ftp://user:pass@host/SECRET", "'ftp://***@host/...'"),
+        ("https//hooks.slack.com/SECRET", "'https/...'"),
+    ):
+        run = cli("compare", ref, cur, "--notify-webhook", url, "-q")
+        assert run.code == 2 and shown in run.err, (url, run.err)
+        assert "SECRET" not in run.err and "pass" not in run.err
+
+
+def test_a_global_test_unused_because_each_column_has_its_own_is_no_error(
+    cli, examples, tmp_path
+):
+    """The README's example config (stattest psi, income with its own test) on one column."""
+    config = tmp_path / "driftcli.toml"
+    config.write_text('stattest = "psi"\n[columns."income"]\ntest = "wasserstein"\n')
+    args = (examples / "reference.parquet", examples / "current.parquet", "--config", config)
+    run = cli("compare", *args, "--columns", "income", "--json", "-")
+    assert run.code in (0, 1), run.err
+    (col,) = json.loads(run.out)["columns"]
+    assert col["name"] == "income" and col["test"] == "wasserstein"
+    # a global test that fits none of the columns left to it is still an error
+    config.write_text('stattest = "chisquare"\n')
+    run = cli("compare", *args, "--columns", "income")
+    assert run.code == 2 and "stattest chisquare applies to none" in run.err
+
+
+def test_a_forced_kind_from_the_config_names_the_file_and_key(cli, examples, tmp_path):
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    config = tmp_path / "k.toml"
+    config.write_text('[columns."region"]\nkind = "numeric"\n')
+    run = cli("compare", ref, cur, "--config", config, "-q")
+    assert run.code == 2 and run.err.count("\n") == 1
+    assert 'k.toml:1: column \'region\' is forced numeric ([columns."region"] kind' in run.err
+    config.write_text('numerical = ["region"]\n')
+    run = cli("compare", ref, cur, "--config", config, "-q")
+    assert run.code == 2 and "k.toml:1: numerical)" in run.err and "--numerical" not in run.err
+    run = cli("compare", ref, cur, "--numerical", "region", "-q")
+    assert run.code == 2 and "forced numeric (--numerical)" in run.err
+
+
+def test_the_delimiter_hint_can_be_pasted_as_it_is(cli, tmp_path):
+    path = tmp_path / "tabs.csv"
+    path.write_text("a\tb\n" + "".join(f"{i}\t{i * 2}\n" for i in range(200)))
+    run = cli("compare", path, path, "-q")
+    assert run.code == 2 and "(use --delimiter '\\t')" in run.err
+    run = cli("compare", path, path, "-q", "--delimiter", "\\t")  # what the hint says
+    assert run.code == 0, run.err

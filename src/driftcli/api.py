@@ -130,6 +130,19 @@ def check_profile_options(settings: Settings, schema: pa.Schema, where: str) -> 
 
 
 def _build(source: Source, role: str, settings: Settings, progress: Progress | None) -> Profile:
+    """One side's profile (see :func:`_build_side`), a forced kind's error naming its key."""
+    from driftcli.comparison import forced_where
+    from driftcli.profiles.column import NotNumbersError
+
+    try:
+        return _build_side(source, role, settings, progress)
+    except NotNumbersError as err:
+        raise forced_where(err, settings) from None
+
+
+def _build_side(
+    source: Source, role: str, settings: Settings, progress: Progress | None
+) -> Profile:
     full = source.schema()
     names = wanted_columns(full.names, settings)
     if not names:  # nothing of this side is compared: its rows still count (min_rows, messages)

@@ -19,6 +19,7 @@ from driftcli.gate import decide
 from driftcli.model.options import role_columns
 from driftcli.model.quality import ModelQuality
 from driftcli.profiles import Profile, common_time_units
+from driftcli.profiles.column import NotNumbersError
 from driftcli.result import ColumnResult, DatasetInfo, Result, SchemaChanges, Verdict
 from driftcli.settings import Settings
 from driftcli.stattests.base import Kind
@@ -44,6 +45,14 @@ def check_named_columns(settings: Settings, known: set[str]) -> None:
         if name not in known:
             where = f"{ov.source}: " if ov.source else ""
             raise ConfigError(f'{where}[columns."{name}"]: unknown column ({absent})')
+
+
+def forced_where(err: NotNumbersError, settings: Settings) -> DriftcliError:
+    """``err`` naming the config file's ``numerical`` key when that is where the column was
+    forced numeric (the message says ``--numerical``)."""
+    if "numerical" not in settings.sources:
+        return err
+    return ConfigError(str(err).replace("(--numerical)", f"({settings.where('numerical')})"))
 
 
 def info(profile: Profile) -> DatasetInfo:
@@ -117,24 +126,33 @@ def compare_profiles(
             type_changes[name] = {"column": name, "reference": rf, "current": cf}
             typed = Typed(Kind.UNSUPPORTED, f"type changed: {rf} in reference, {cf} in current")
             return skipped(name, typed, {"rows": rc.rows}, {"rows": cc.rows})
-        typed = infer_kind_profiles(
-            name,
-            rc,
-            cc,
-            categorical=forced_cat,
-            numerical=forced_num,
-            max_int_categories=settings.max_int_categories,
-            id_unique_share=settings.id_unique_share,
-        )
-        col = analyze_profiles(
-            name,
-            typed,
-            rc,
-            cc,
-            settings,
-            forced_test=ov.test if ov else None,
-            forced_threshold=ov.threshold if ov else None,
-        )
+        try:
+            typed = infer_kind_profiles(
+                name,
+                rc,
+                cc,
+                categorical=forced_cat,
+                numerical=forced_num,
+                max_int_categories=settings.max_int_categories,
+                id_unique_share=settings.id_unique_share,
+            )
+            col = analyze_profiles(
+                name,
+                typed,
+                rc,
+                cc,
+                settings,
+                forced_test=ov.test if ov else None,
+                forced_threshold=ov.threshold if ov else None,
+            )
+        except NotNumbersError as err:
+            if name not in settings.numerical and ov is not None:  # the config's kind
+                where = f"{ov.source}: " if ov.source else ""
+                raise ConfigError(
+                    where
+                    + str(err).replace("(--numerical)", f'([columns."{name}"] kind = "numeric")')
+                ) from None
+            raise forced_where(err, settings) from None
         asked = ov.test if ov else None
         if asked and col.tested and col.test != asked and col.deferred_from != asked:
             where = f"{ov.source}: " if ov and ov.source else ""
@@ -179,9 +197,12 @@ def compare_profiles(
         if model.performance and model.performance.get("skipped_reason"):
             why.append(f"performance: {model.performance['skipped_reason']}")
         raise DriftcliError(f"nothing could be tested ({'; '.join(why) or 'no column to compare'})")
-    if settings.stattest and not any(
-        settings.stattest in (c.test, c.deferred_from) for c in columns
-    ):
+    own_test = {n for n, ov in overrides.items() if ov.test}
+    if (
+        settings.stattest
+        and any(c.tested and c.name not in own_test for c in columns)
+        and not any(settings.stattest in (c.test, c.deferred_from) for c in columns)
+    ):  # a test that fits nothing; unused only because each column has its own is fine
         raise UsageError(
             f"{settings.where('stattest')} {settings.stattest} applies to none of the "
             "compared columns"

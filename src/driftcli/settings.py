@@ -243,6 +243,8 @@ class Settings:
         ):
             raise UsageError(f"{self.where('na_values')} must be a list of strings")
         self.na_values = list(self.na_values)
+        if self.delimiter == "\\t":  # typed as two characters: a shell passes '\t' so
+            self.delimiter = "\t"
         if len(self.delimiter) != 1:
             raise UsageError(f"--delimiter must be one character, got {self.delimiter!r}")
         from driftcli.model.options import validate_settings

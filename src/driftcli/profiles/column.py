@@ -105,6 +105,11 @@ def _in_unit_type(t: pa.DataType, ns: int) -> pa.DataType:
     return t
 
 
+class NotNumbersError(UsageError):
+    """A column forced numeric whose values are not numbers; the comparison names where it
+    was forced when that was the config file rather than ``--numerical``."""
+
+
 @dataclass
 class ColumnProfile:
     """A column of one side. ``numeric`` is kept for number, date and forced-numeric columns,
@@ -175,7 +180,7 @@ class ColumnProfile:
                     dtype=np.float64,
                 )
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
-                raise UsageError(
+                raise NotNumbersError(
                     f"column {self.name!r} is forced numeric (--numerical) but its {role} "
                     f"values are not numbers: {str(err).splitlines()[0]}"
                 ) from None
@@ -282,7 +287,7 @@ class ColumnBuilder:
             try:
                 values = as_float64(arr)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
-                raise UsageError(
+                raise NotNumbersError(
                     f"column {self.name!r} is forced numeric (--numerical) but its {self.role} "
                     f"values are not numbers: {str(err).splitlines()[0]}"
                 ) from None

@@ -121,6 +121,8 @@ class CsvSource(Source):
         self._file = path
         if path.name.lower().endswith((".tsv", ".tsv.gz")) and delimiter == ",":
             delimiter = "\t"
+        if delimiter == "\\t":  # as Settings reads it: '\t' typed in a shell
+            delimiter = "\t"
         if len(delimiter) != 1:
             raise UsageError(f"--delimiter must be one character, got {delimiter!r}")
         nas = DEFAULT_NA_VALUES if na_values is None else tuple(dict.fromkeys(["", *na_values]))
@@ -206,7 +208,7 @@ class CsvSource(Source):
                     shown = "\\t" if other == "\t" else other
                     raise InputError(
                         f"{self.path}: the header is a single column {name!r}; "
-                        f"is the delimiter {shown!r}? (use --delimiter '{shown}')"
+                        f"is the delimiter '{shown}'? (use --delimiter '{shown}')"
                     )
         if not rows:
             raise InputError(f"{self.path}: no rows (header only)")
