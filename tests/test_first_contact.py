@@ -126,9 +126,7 @@ def test_a_mistyped_webhook_url_never_shows_its_secret(cli, examples):
         assert "SECRET" not in run.err and "pass" not in run.err
 
 
-def test_a_global_test_unused_because_each_column_has_its_own_is_no_error(
-    cli, examples, tmp_path
-):
+def test_a_global_test_unused_because_each_column_has_its_own_is_no_error(cli, examples, tmp_path):
     """The README's example config (stattest psi, income with its own test) on one column."""
     config = tmp_path / "driftcli.toml"
     config.write_text('stattest = "psi"\n[columns."income"]\ntest = "wasserstein"\n')
@@ -149,7 +147,7 @@ def test_a_forced_kind_from_the_config_names_the_file_and_key(cli, examples, tmp
     config.write_text('[columns."region"]\nkind = "numeric"\n')
     run = cli("compare", ref, cur, "--config", config, "-q")
     assert run.code == 2 and run.err.count("\n") == 1
-    assert 'k.toml:1: column \'region\' is forced numeric ([columns."region"] kind' in run.err
+    assert "k.toml:1: column 'region' is forced numeric ([columns.\"region\"] kind" in run.err
     config.write_text('numerical = ["region"]\n')
     run = cli("compare", ref, cur, "--config", config, "-q")
     assert run.code == 2 and "k.toml:1: numerical)" in run.err and "--numerical" not in run.err

@@ -237,3 +237,41 @@ def test_a_sqlite_database_input_is_protected(cli, scene, monkeypatch):
         assert run.code == 2 and "would overwrite the input" in run.err, run.err
     assert (scene.root / "ref.db").read_bytes() == before
     assert targets.local_path("postgresql://u@h/db") is None
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_only_an_earlier_result_or_an_empty_file_is_replaced(cli, examples, tmp_path, option):
+    """A user's own file is never replaced by accident, whatever its name; each earlier
+    driftcli result (of any format and command) and an empty file may be."""
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    mine = {
+        "pyproject.toml": '[project]\nname = "mine"\n',
+        "data.txt": (examples / "reference.csv").read_text()[:500],
+        "monitor.py": "# check drift nightly\nimport driftcli\n",
+        "notes.md": "# my notes about driftcli\n",
+        "config.json": '{"threshold": 0.1}\n',
+    }
+    for name, content in mine.items():
+        path = tmp_path / name
+        path.write_text(content)
+        run = cli("compare", ref, cur, option, path, "-q")
+        assert run.code == 2 and run.err.count("\n") == 1, (name, run.err)
+        assert "would replace a file that is not a driftcli result" in run.err
+        assert path.read_text() == content
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    outs = {o: earlier / f"r{o.lstrip('-')}" for o in OPTIONS}
+    flags = [str(x) for o, p in outs.items() for x in (o, p)]
+    assert cli("compare", ref, cur, *flags, "-q").code == 1
+    timeline = earlier / "timeline.json"
+    log = f"sqlite:///{examples / 'predictions.db'}"
+    assert cli("timeline", log, "--table", "predictions", "--time-column", "ts", "--every",
+               "1w", "--json", timeline, "-q").code in (0, 1)  # fmt: skip
+    empty = tmp_path / "empty.out"
+    empty.touch()
+    for previous in [*outs.values(), timeline, empty]:
+        target = tmp_path / "again.out"
+        target.write_bytes(previous.read_bytes())
+        run = cli("compare", ref, cur, option, target, "-q")
+        assert run.code == 1, (previous.name, run.err)
+        assert target.read_bytes()[:40] == outs[option].read_bytes()[:40]  # this run's

@@ -132,7 +132,7 @@ def check_profile_options(settings: Settings, schema: pa.Schema, where: str) -> 
 def _build(source: Source, role: str, settings: Settings, progress: Progress | None) -> Profile:
     """One side's profile (see :func:`_build_side`), a forced kind's error naming its key."""
     from driftcli.comparison import forced_where
-    from driftcli.profiles.column import NotNumbersError
+    from driftcli.errors import NotNumbersError
 
     try:
         return _build_side(source, role, settings, progress)

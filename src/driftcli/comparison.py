@@ -14,12 +14,11 @@ from typing import Any
 from driftcli import __version__, correction, stattests
 from driftcli.columns import Typed, families_compatible, infer_kind_profiles
 from driftcli.drift import analyze_profiles, dataset_drift, skipped
-from driftcli.errors import ConfigError, DriftcliError, InputError, UsageError
+from driftcli.errors import ConfigError, DriftcliError, InputError, NotNumbersError, UsageError
 from driftcli.gate import decide
 from driftcli.model.options import role_columns
 from driftcli.model.quality import ModelQuality
 from driftcli.profiles import Profile, common_time_units
-from driftcli.profiles.column import NotNumbersError
 from driftcli.result import ColumnResult, DatasetInfo, Result, SchemaChanges, Verdict
 from driftcli.settings import Settings
 from driftcli.stattests.base import Kind

@@ -17,6 +17,11 @@ class UsageError(DriftcliError):
     """An option names an unknown column, test or value."""
 
 
+class NotNumbersError(UsageError):
+    """A column forced numeric whose values are not numbers; the comparison names where it
+    was forced when that was the config file rather than ``--numerical``."""
+
+
 class ConfigError(DriftcliError):
     """A configuration file or key is invalid."""
 

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from driftcli.arrays import SMALL_LABELS, from_numpy, strings, to_numpy
-from driftcli.errors import UsageError
+from driftcli.errors import NotNumbersError, UsageError
 from driftcli.profiles.categorical import CategoryBuilder, CategoryCounts
 from driftcli.profiles.numeric import (
     EXACT_LIMIT,
@@ -103,11 +103,6 @@ def _in_unit_type(t: pa.DataType, ns: int) -> pa.DataType:
     if pa.types.is_time(t):
         return pa.time32(unit) if unit in ("s", "ms") else pa.time64(unit)
     return t
-
-
-class NotNumbersError(UsageError):
-    """A column forced numeric whose values are not numbers; the comparison names where it
-    was forced when that was the config file rather than ``--numerical``."""
 
 
 @dataclass

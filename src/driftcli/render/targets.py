@@ -82,17 +82,33 @@ _MAGIC = (
 _DATA_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet", ".pq")
 
 
+def _driftcli_result(head: bytes) -> bool:
+    """Whether the leading bytes of a file are one of driftcli's own results (JSON, HTML,
+    JUnit, Markdown, Prometheus, of any command): those a later run may replace."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    if text.startswith("{"):
+        return any(f'"{key}"' in text for key in ("driftcli_version", "schema_version", "monitor"))
+    if text[:15].lower() == "<!doctype html>":
+        return "driftcli" in text
+    if text.startswith("<?xml"):
+        return '<testsuites name="driftcli' in text
+    if first.startswith("## "):
+        return "driftcli" in first
+    return first.startswith(("# HELP driftcli_", "# TYPE driftcli_", "driftcli_"))
+
+
 def _holds_data(path: Path, option: str) -> str | None:
-    """What an existing file at ``path`` holds when it is a dataset or a profile that
-    ``option`` did not write (None when it may be replaced): results are rewritten run
-    after run, data is not. ``profile --output`` may replace a profile."""
+    """What an existing file at ``path`` holds when it may not be replaced (None when it
+    may): results are rewritten run after run; data, a profile ``option`` did not write,
+    and any other file the user owns are not. An empty file may be (as ``mktemp`` makes)."""
     from driftcli.profiles.store import is_profile
 
-    if option == "--history":  # a database appended to; opening it checks it is a history
+    if option in ("--history", "PATH"):  # a database appended to; init has its --force
         return None
     try:
         with open(path, "rb") as fh:
-            head = fh.read(16)
+            head = fh.read(2048)
     except OSError:  # unreadable: the write itself will say why
         return None
     for magic, what in _MAGIC:
@@ -104,7 +120,9 @@ def _holds_data(path: Path, option: str) -> str | None:
         return None if option == "--output" else "a driftcli profile"
     if path.name.lower().endswith(_DATA_SUFFIXES):
         return "a data file"
-    return None
+    if not head.strip() or _driftcli_result(head):
+        return None
+    return "a file that is not a driftcli result"
 
 
 def check(
