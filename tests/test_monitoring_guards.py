@@ -151,6 +151,43 @@ def test_sigterm_leaves_exit_code_2_in_the_textfile_and_the_history(examples, tm
     assert rows == [("error", 2, "stopped by SIGTERM; no output was half-written")]
 
 
+@pytest.mark.parametrize("before", ["an earlier result", "no file"])
+def test_ctrl_c_puts_the_textfile_back_as_it_was(examples, tmp_path, before):
+    """Ctrl-C writes nothing: the "in progress" mark of the start is taken back."""
+    prom = tmp_path / "drift.prom"
+    args = [examples / "reference.parquet", examples / "current.parquet", "--prometheus", prom]
+    if before == "an earlier result":
+        subprocess.run([sys.executable, "-m", "driftcli", "compare", *map(str, args), "-q"])
+        earlier = prom.read_text()
+        assert "driftcli_column_drift_statistic" in earlier
+    slow = (
+        "import sys, time\n"
+        "from driftcli import cli\n"
+        "def slow(*a, **k):\n"
+        "    print('comparing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "cli.run_compare = slow\n"
+        "cli.main(sys.argv[1:])\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", slow, "compare", *map(str, args), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "comparing"
+    assert "driftcli_run_in_progress 1" in prom.read_text()  # marked at the start
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "stopped by SIGINT" in err
+    if before == "no file":
+        assert not prom.exists()
+    else:
+        assert prom.read_text() == earlier
+    assert [p.name for p in tmp_path.iterdir()] == (["drift.prom"] if prom.exists() else [])
+
+
 def test_sigterm_after_the_record_marks_it_an_error(examples, tmp_path):
     hist = tmp_path / "h.sqlite"
     slow = (

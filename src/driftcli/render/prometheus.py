@@ -32,9 +32,10 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from driftcli.errors import UsageError
-from driftcli.render.writer import atomic_writer, resolve
+from driftcli.render.writer import atomic_writer, on_interrupt, resolve
 from driftcli.result import Result
 from driftcli.text import terminal
 
@@ -303,10 +304,27 @@ def previous_run(path: str | os.PathLike[str]) -> tuple[float | None, float | No
 
 def write_running(path: str | os.PathLike[str], labels: Mapping[str, str] | None = None) -> None:
     """Mark a run as started: ``driftcli_run_in_progress 1`` and its start time, with the
-    previous run's exit code and time kept as they were (so they look as old as they are)."""
+    previous run's exit code and time kept as they were (so they look as old as they are).
+    A Ctrl-C before the run ends puts the file back as it was (or removes it)."""
+    try:
+        before: str | None = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        before = None
+    except (OSError, UnicodeDecodeError):  # the write below says what is wrong, if anything
+        before = ""
     code, when = previous_run(path)
     started = Family("driftcli_run_started_timestamp_seconds", "Unix time the current run started.")
     started.add(time.time())
     text = render([*run_families(code, when, running=True), started], labels)
     with atomic_writer(path) as fh:
         fh.write(text)
+    on_interrupt(lambda: _put_back(path, before))
+
+
+def _put_back(path: str | os.PathLike[str], before: str | None) -> None:
+    """The textfile as it was before this run: removed when there was none."""
+    if before is None:
+        Path(path).unlink(missing_ok=True)
+    else:
+        with atomic_writer(path) as fh:
+            fh.write(before)

@@ -31,6 +31,8 @@ _PENDING: set[str] = set()
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 2}
 #: Called with the one-line reason before a SIGTERM ends the process (see :func:`signals`).
 _LAST_WORDS: list[Callable[[str], None]] = []
+#: What a Ctrl-C puts back (see :func:`on_interrupt`).
+_ON_INTERRUPT: list[Callable[[], None]] = []
 _TMP = re.compile(r"^\.(?P<name>.+)\.driftcli-(?P<pid>\d+)\.tmp$")
 
 
@@ -172,7 +174,17 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         for last in _LAST_WORDS:  # the textfile and the history must show, not a stale pass
             with contextlib.suppress(Exception):
                 last(reason)
+    else:  # Ctrl-C: what this run already changed is put back as it was
+        for undo in reversed(_ON_INTERRUPT):
+            with contextlib.suppress(Exception):
+                undo()
     os._exit(SIGNAL_EXIT.get(signal.Signals(signum), 2))
+
+
+def on_interrupt(undo: Callable[[], None]) -> None:
+    """Call ``undo`` if Ctrl-C (SIGINT) stops the run within the active :func:`signals`:
+    for what a run writes before its end (the Prometheus "in progress" mark)."""
+    _ON_INTERRUPT.append(undo)
 
 
 @contextmanager
@@ -196,6 +208,7 @@ def signals(last_words: Callable[[str], None] | None = None) -> Iterator[None]:
     try:
         yield
     finally:
+        _ON_INTERRUPT.clear()
         if last_words is not None:
             _LAST_WORDS.remove(last_words)
         for sig, handler in previous.items():
