@@ -162,3 +162,14 @@ def test_the_delimiter_hint_can_be_pasted_as_it_is(cli, tmp_path):
     assert run.code == 2 and "(use --delimiter '\\t')" in run.err
     run = cli("compare", path, path, "-q", "--delimiter", "\\t")  # what the hint says
     assert run.code == 0, run.err
+
+
+def test_columns_not_checked_for_too_few_rows_keep_their_kind(cli, examples, tmp_path):
+    config = tmp_path / "mr.toml"
+    config.write_text('min_rows = 5000\nmin_rows_action = "pass"\n')
+    args = (examples / "reference.parquet", examples / "current.parquet", "--config", config)
+    run = cli("compare", *args, "--json", "-")
+    assert run.code == 0, run.err
+    kinds = {c["name"]: c["kind"] for c in json.loads(run.out)["columns"]}
+    assert kinds["income"] == "numeric" and kinds["region"] == "categorical"
+    assert kinds["signup_date"] == "datetime" and "unsupported" not in kinds.values()

@@ -323,3 +323,46 @@ def test_time_columns_meet_in_the_finest_unit_their_sides_use(tmp_path):
     assert not result.column("t").drift  # the same instants, labelled alike
     merged = driftcli.profile(ref, numerical=["t"]).merge(driftcli.profile(cur, numerical=["t"]))
     assert merged.columns["t"].type == pa.timestamp("ms")  # not nanoseconds: 9999 fits in ms
+
+
+# -- a file that is not what its name says; running out of memory -----------------------------
+
+
+def test_a_binary_file_named_csv_says_what_it_is(cli, examples, tmp_path):
+    import gzip
+
+    ref = examples / "reference.csv"
+    (tmp_path / "gz.csv").write_bytes(gzip.compress(ref.read_bytes()))
+    shutil.copy(examples / "current.parquet", tmp_path / "pq.csv")
+    shutil.copy(examples / "predictions.db", tmp_path / "db.csv")
+    for name, words in (
+        ("gz.csv", "it is gzip-compressed; name it gz.csv.gz"),
+        ("pq.csv", "it is a Parquet file; name it pq.parquet"),
+        ("db.csv", "it is a SQLite database; read it as sqlite:///"),
+    ):
+        run = cli("compare", ref, tmp_path / name)
+        _one_line_error(run, f"{name}: cannot read CSV: {words}")
+        assert "\\x" not in run.err and "\ufffd" not in run.err
+
+
+def test_running_out_of_memory_while_reading_is_not_a_bad_file(cli, examples, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def no_memory(*args: Any, **kwargs: Any) -> Any:
+        raise pa.ArrowMemoryError("malloc of size 997504 failed")
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", no_memory)
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", no_memory)
+    run = cli("compare", examples / "reference.parquet", examples / "current.parquet")
+    _one_line_error(run, "out of memory while reading and comparing the inputs")
+    assert "cannot read Parquet" not in run.err
+
+
+def test_no_shared_columns_names_the_ones_on_one_side(cli, examples, tmp_path):
+    import pandas as pd
+
+    cur = tmp_path / "nosignup.csv"
+    pd.read_csv(examples / "current.csv").drop(columns=["signup_date"]).to_csv(cur, index=False)
+    run = cli("compare", examples / "reference.csv", cur, "--columns", "signup_date")
+    _one_line_error(run, "no shared columns to compare", "('signup_date' only in the reference)")

@@ -347,9 +347,14 @@ def compare(
     if not role_columns(settings) and not (
         set(wanted_columns(sorted(names[0]), settings)) & names[1]
     ):
-        ref_where = sides[0].path or "reference"
-        cur_where = sides[1].path or "current"
-        raise InputError(f"no shared columns to compare between {ref_where} and {cur_where}")
+        from driftcli.comparison import no_shared
+
+        raise no_shared(
+            sides[0].path or "reference",
+            sides[1].path or "current",
+            [n for n in wanted_columns(sorted(names[0]), settings) if n not in names[1]],
+            [n for n in wanted_columns(sorted(names[1]), settings) if n not in names[0]],
+        )
     if settings.segment_by and not all(isinstance(s, Source) for s in sides):
         raise UsageError("--segment-by needs the data of both sides, not saved profiles")
     for name in settings.segment_by:

@@ -54,6 +54,20 @@ def forced_where(err: NotNumbersError, settings: Settings) -> DriftcliError:
     return ConfigError(str(err).replace("(--numerical)", f"({settings.where('numerical')})"))
 
 
+def no_shared(
+    ref_where: str, cur_where: str, only_ref: list[str], only_cur: list[str]
+) -> InputError:
+    """Nothing to compare: the error names the selected columns that are on one side only."""
+    one_sided = [
+        f"{', '.join(repr(n) for n in names[:3])}{' ...' if len(names) > 3 else ''} "
+        f"only in the {side}"
+        for names, side in ((only_ref, "reference"), (only_cur, "current"))
+        if names
+    ]
+    detail = f" ({'; '.join(one_sided)})" if one_sided else ""
+    return InputError(f"no shared columns to compare between {ref_where} and {cur_where}{detail}")
+
+
 def info(profile: Profile) -> DatasetInfo:
     """Where a side came from and its shape."""
     return DatasetInfo(
@@ -102,9 +116,11 @@ def compare_profiles(
         new_in_current=[n for n in cur_names if n not in ref_set and keep(n)],
     )
     if not shared and not role_columns(settings):  # model columns alone are a check
-        raise InputError(
-            f"no shared columns to compare between {ref.path or 'reference'} "
-            f"and {cur.path or 'current'}"
+        raise no_shared(
+            ref.path or "reference",
+            cur.path or "current",
+            schema.missing_in_current,
+            schema.new_in_current,
         )
 
     too_few = _too_few_rows(settings, ref, cur)
@@ -319,8 +335,36 @@ def _not_checked(
         raise InputError(
             f'{why}; the check cannot run (lower min_rows, or set min_rows_action = "pass")'
         )
+
+    def kind(name: str) -> Kind:
+        """The kind the column would have been tested as (unsupported if none)."""
+        rc, cc = ref.columns[name], cur.columns[name]
+        ov = settings.column_overrides.get(name)
+        forced_cat = name in settings.categorical or (ov is not None and ov.kind == "categorical")
+        forced_num = name in settings.numerical or (ov is not None and ov.kind == "numeric")
+        if not (forced_cat or forced_num) and not families_compatible(rc.family, cc.family):
+            return Kind.UNSUPPORTED
+        try:
+            return infer_kind_profiles(
+                name,
+                rc,
+                cc,
+                categorical=forced_cat,
+                numerical=forced_num,
+                max_int_categories=settings.max_int_categories,
+                id_unique_share=settings.id_unique_share,
+            ).kind
+        except DriftcliError:
+            return Kind.UNSUPPORTED
+
     columns = [
-        skipped(n, Typed(Kind.UNSUPPORTED, "not checked: too few rows"), {}, {}) for n in shared
+        skipped(
+            n,
+            Typed(kind(n), "not checked: too few rows"),
+            {"rows": ref.columns[n].rows},
+            {"rows": cur.columns[n].rows},
+        )
+        for n in shared
     ]
     verdict = Verdict(
         passed=True, exit_code=0, reasons=[f"not checked: {why} (min_rows_action = pass)"]

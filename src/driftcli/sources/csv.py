@@ -169,10 +169,15 @@ class CsvSource(Source):
                     self._plan = replace(self._plan, newlines_in_values=True)
                     continue
                 raise self._error(err) from err
+            except MemoryError:  # not a bad file: the command says what to do about it
+                raise
             except (pa.ArrowException, OSError, UnicodeError, LookupError) as err:
                 raise self._error(err) from err
 
     def _error(self, err: BaseException) -> InputError:
+        disguised = self._disguised()
+        if disguised:
+            return InputError(f"{self.path}: cannot read CSV: {disguised}")
         msg = first_line(err)
         if "Empty CSV file" in msg:
             return InputError(f"{self.path}: no data (a blank file, or a header with no rows)")
@@ -186,6 +191,23 @@ class CsvSource(Source):
         if isinstance(err, OSError) and err.strerror:
             msg = err.strerror
         return InputError(f"{self.path}: cannot read CSV: {msg}")
+
+    def _disguised(self) -> str | None:
+        """What the file is when its leading bytes say it is not CSV text under this name
+        (a gzip file without ``.gz``, Parquet or SQLite named ``.csv``), and what to do."""
+        try:
+            with open(self._file, "rb") as fh:
+                head = fh.read(16)
+        except OSError:
+            return None
+        gz = self._file.name.lower().endswith(".gz")
+        if head.startswith(b"\x1f\x8b") and not gz:
+            return f"it is gzip-compressed; name it {self._file.name}.gz"
+        if head.startswith(b"PAR1"):
+            return f"it is a Parquet file; name it {self._file.stem}.parquet"
+        if head.startswith(b"SQLite format 3\x00"):
+            return f"it is a SQLite database; read it as sqlite:///{self.path} with --table"
+        return None
 
     def _probe(self) -> list[str]:
         """Header and first rows: empty file, header only, encoding, delimiter, names."""

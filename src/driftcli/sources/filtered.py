@@ -124,6 +124,8 @@ class ParquetFilteredSource(FilteredSource):
             ):
                 if batch.num_rows:
                     yield from conform(batch, target, self.where)
+        except MemoryError:  # not a bad file: the command says what to do about it
+            raise
         except (pa.ArrowException, OSError) as err:
             raise InputError(f"{self.where}: cannot read Parquet: {first_line(err)}") from err
 

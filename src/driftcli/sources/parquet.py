@@ -63,7 +63,11 @@ def _groups(pf: pq.ParquetFile, columns: list[str], batch_rows: int) -> Iterator
             )
 
 
-def _cannot(path: Path | str, err: BaseException, hint: str = "") -> InputError:
+def _cannot(path: Path | str, err: BaseException, hint: str = "") -> Exception:
+    """The one-line error of a failed read; running out of memory stays a MemoryError (the
+    command says what to do about it), never a file to re-export."""
+    if isinstance(err, MemoryError):
+        return MemoryError(first_line(err))
     return InputError(f"{path}: cannot read Parquet: {first_line(err)}{hint}")
 
 
