@@ -173,3 +173,25 @@ def test_columns_not_checked_for_too_few_rows_keep_their_kind(cli, examples, tmp
     kinds = {c["name"]: c["kind"] for c in json.loads(run.out)["columns"]}
     assert kinds["income"] == "numeric" and kinds["region"] == "categorical"
     assert kinds["signup_date"] == "datetime" and "unsupported" not in kinds.values()
+
+
+def test_a_config_key_set_twice_in_both_spellings_is_an_error(cli, examples, tmp_path):
+    args = (examples / "reference.parquet", examples / "current.parquet")
+    for text, line, key in (
+        ("drift_share = 0.3\ndrift-share = 0.4\n", 2, "drift-share"),
+        ('[columns."income"]\ntest = "psi"\nmin_rows = 1\n', None, None),  # unknown key
+        ('[notify]\nwhen = "never"\nwhen_ = 1\n', None, None),
+        ('[columns."income"]\nthreshold = 0.2\n[columns."region"]\nkind = "categorical"\n', 0, ""),
+        ('[notify.email]\nto = ["a@b.c"]\nstart_tls = true\nstart-tls = false\n', 4, ""),
+    ):
+        config = tmp_path / "c.toml"
+        config.write_text(text)
+        run = cli("compare", *args, "--config", config, "-q")
+        if line == 0:  # nothing twice: runs
+            assert run.code in (0, 1), run.err
+            continue
+        assert run.code == 2 and run.err.count("\n") == 1, run.err
+        if line is not None:
+            assert f"c.toml:{line}: " in run.err and "set twice" in run.err, run.err
+        if key:
+            assert f"as 'drift_share' and as '{key}'" in run.err

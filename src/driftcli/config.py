@@ -505,10 +505,21 @@ def _table(cfg: ConfigFile, key: tuple[str, ...], value: Any) -> dict[str, Any]:
     return value
 
 
+def _spelled_once(cfg: ConfigFile, path: tuple[str, ...], table: dict[str, Any]) -> None:
+    """Each key once: ``drift_share`` and ``drift-share`` in one table are one key set twice
+    (TOML sees two), and one value would be dropped without a word."""
+    seen: dict[str, str] = {}
+    for raw in table:
+        first = seen.setdefault(_norm(raw), raw)
+        if first != raw:
+            raise cfg.error((*path, raw), f"set twice, as {first!r} and as {raw!r}; keep one")
+
+
 def _read_section(
     cfg: ConfigFile, path: tuple[str, ...], table: dict[str, Any], cls: type, out: dict[str, Any]
 ) -> None:
     """Check the keys of a ``[notify]``-style table against ``cls`` fields into ``out``."""
+    _spelled_once(cfg, path, table)
     known = _section_fields(cls)
     for raw, value in table.items():
         key = (*path, raw)
@@ -575,6 +586,7 @@ def parse(cfg: ConfigFile) -> FileValues:
     out = FileValues()
     flat = top_level_fields()
     sections = ["columns", "metrics", "notify"]
+    _spelled_once(cfg, (), cfg.data)
     for raw, value in cfg.data.items():
         name = _norm(raw)
         key = (raw,)
