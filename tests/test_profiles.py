@@ -406,6 +406,46 @@ def test_wide_inputs_are_read_in_column_groups(
     same_profile(whole, grouped)
 
 
+def test_tall_narrow_inputs_are_read_a_few_columns_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More rows than one gather: even groups of at most TALL_GROUP_COLUMNS (the model
+    columns first), the same profile, byte for byte, as one pass over every column."""
+    import pyarrow.parquet as pq
+
+    from driftcli import api
+
+    names = [f"c{i}" for i in range(30)]
+    tall = api.TALL_ROWS + 1
+    groups = api.column_groups(names, ["c29"], "parquet", rows=tall)
+    assert [len(g) for g in groups] == [10, 10, 10] and groups[0][0] == "c29"
+    assert api.column_groups(names, [], "parquet", rows=api.TALL_ROWS) == [names]
+    assert api.column_groups(names, [], "parquet", rows=None) == [names]
+    assert api.column_groups(names, [], "csv", rows=tall) == [names]
+    assert [len(g) for g in api.column_groups(names[:13], [], "arrow", rows=tall)] == [7, 6]
+
+    rng = np.random.default_rng(5)
+    rows = api.TALL_ROWS + 20_000
+    table = pa.table(
+        {
+            **{f"x{i}": rng.standard_t(3, rows) for i in range(9)},
+            "k": pa.array(rng.choice(["a", "b", "c"], rows)),
+            "n": pa.array(rng.integers(0, 50, rows)),
+        }
+    )
+    path = tmp_path / "tall.parquet"
+    pq.write_table(table, path, row_group_size=131_072)
+    monkeypatch.setattr(api, "TALL_GROUP_COLUMNS", 4)
+    assert len(api.column_groups(table.column_names, [], "parquet", rows=rows)) == 3
+    grouped = driftcli.profile(path)
+    monkeypatch.setattr(api, "TALL_GROUP_COLUMNS", 100)
+    whole = driftcli.profile(path)
+    assert grouped.column_names == whole.column_names
+    grouped.save(tmp_path / "g.profile")
+    whole.save(tmp_path / "w.profile")
+    assert (tmp_path / "g.profile").read_bytes() == (tmp_path / "w.profile").read_bytes()
+
+
 def test_a_finished_column_group_is_released_behind_its_work_without_waiting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
