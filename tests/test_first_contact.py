@@ -195,3 +195,42 @@ def test_a_config_key_set_twice_in_both_spellings_is_an_error(cli, examples, tmp
             assert f"c.toml:{line}: " in run.err and "set twice" in run.err, run.err
         if key:
             assert f"as 'drift_share' and as '{key}'" in run.err
+
+
+def test_history_urls_are_read_as_inputs_are(cli, examples, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = (examples / "reference.parquet", examples / "current.parquet", "-q")
+    for given, made in (
+        ("sqlite:///new/h.sqlite", "new/h.sqlite"),
+        ("SQLite:///h2.sqlite?mode=rwc", "h2.sqlite"),
+    ):
+        assert cli("compare", *args, "--history", given).code == 1
+        assert (tmp_path / made).is_file()
+        assert cli("history", given).code == 0
+    assert not (tmp_path / "sqlite:").exists() and not (tmp_path / "SQLite:").exists()
+
+
+def test_select_and_columns_together_are_set_twice(cli, examples, tmp_path):
+    args = (examples / "reference.parquet", examples / "current.parquet", "-q")
+    config = tmp_path / "c.toml"
+    config.write_text('select = ["income"]\ncolumns = ["age"]\n')
+    run = cli("compare", *args, "--config", config)
+    assert run.code == 2 and "set twice, as 'select' and as 'columns'" in run.err
+    config.write_text('select = ["income"]\n[columns."income"]\nthreshold = 0.2\n')
+    assert cli("compare", *args, "--config", config).code in (0, 1)
+
+
+def test_a_webhook_url_with_a_password_is_refused_before_it_can_leak(cli, examples):
+    from driftcli.notify import _scrub
+
+    url = "https://alice:S3cretPass@hooks.example.invalid/x/TOKEN"
+    args = (examples / "reference.parquet", examples / "current.parquet", "-q")
+    run = cli("compare", *args, "--notify-webhook", url)
+    assert run.code == 2 and "cannot carry a user name or password" in run.err
+    assert "S3cret" not in run.err and "TOKEN" not in run.err and "alice" not in run.err
+    # a library caller's delivery error never quotes them either
+    said = _scrub("InvalidURL: nonnumeric port: 'S3cretPass@hooks.example.invalid' /x/TOKEN", url)
+    assert "S3cret" not in said and "TOKEN" not in said
+    for typo in ("https:\\\\hooks.slack.com\\services\\SECRET", "https:hooks.slack.com;SECRET"):
+        run = cli("compare", *args, "--notify-webhook", typo)
+        assert run.code == 2 and "SECRET" not in run.err, run.err

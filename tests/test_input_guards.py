@@ -366,3 +366,16 @@ def test_no_shared_columns_names_the_ones_on_one_side(cli, examples, tmp_path):
     pd.read_csv(examples / "current.csv").drop(columns=["signup_date"]).to_csv(cur, index=False)
     run = cli("compare", examples / "reference.csv", cur, "--columns", "signup_date")
     _one_line_error(run, "no shared columns to compare", "('signup_date' only in the reference)")
+
+
+def test_running_out_of_memory_while_reading_a_csv_is_not_a_bad_file(cli, examples, monkeypatch):
+    import pyarrow as pa
+
+    from driftcli.sources import csv as csv_source
+
+    def no_memory(*args: Any, **kwargs: Any) -> Any:
+        raise pa.ArrowMemoryError("malloc of size 67108864 failed")
+
+    monkeypatch.setattr(csv_source, "coalesced", no_memory)
+    run = cli("compare", examples / "reference.csv", examples / "current.csv")
+    _one_line_error(run, "out of memory while reading and comparing the inputs")

@@ -388,7 +388,9 @@ def test_outputs_are_all_or_nothing_when_one_cannot_be_written(cli, inputs, tmp_
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, not a folder")
     old = tmp_path / "old.json"
-    old.write_text('{"schema_version": 2, "old": true}')  # an earlier run's result
+    old.write_text(
+        '{"schema_version": 2, "driftcli_version": "0.1.0", "old": true}'
+    )  # an earlier run's result
     prom = tmp_path / "d.prom"
     run = cli(
         "compare",
@@ -398,7 +400,7 @@ def test_outputs_are_all_or_nothing_when_one_cannot_be_written(cli, inputs, tmp_
     )
     assert run.code == 2 and run.err.count("\n") == 1, run.err
     assert "s.md: cannot write" in run.err and "not a directory" in run.err.lower()
-    assert old.read_text() == '{"schema_version": 2, "old": true}'
+    assert old.read_text() == '{"schema_version": 2, "driftcli_version": "0.1.0", "old": true}'
     assert not (tmp_path / "new").exists()
     # caught by the path checks before anything is written, the textfile included
     assert not prom.exists()

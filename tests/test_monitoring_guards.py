@@ -188,6 +188,44 @@ def test_ctrl_c_puts_the_textfile_back_as_it_was(examples, tmp_path, before):
     assert [p.name for p in tmp_path.iterdir()] == (["drift.prom"] if prom.exists() else [])
 
 
+@pytest.mark.parametrize("stage", ["writing the outputs", "printing the table"])
+def test_ctrl_c_after_the_record(examples, tmp_path, stage):
+    """Before the outputs are written, Ctrl-C takes the record and the textfile's mark back;
+    once they are written, the run stands as it finished."""
+    prom, hist = tmp_path / "drift.prom", tmp_path / "h.sqlite"
+    patched = (
+        "cli.write_outputs = slow\n"
+        if stage == "writing the outputs"
+        else "import driftcli.render.console as c\nc.render = slow\n"
+    )
+    slow = (
+        "import sys, time\n"
+        "from driftcli import cli\n"
+        "def slow(*a, **k):\n"
+        "    print('stage', flush=True)\n"
+        "    time.sleep(60)\n" + patched + "cli.main(sys.argv[1:])\n"
+    )
+    args = [examples / "reference.parquet", examples / "current.parquet", "--prometheus", prom]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", slow, "compare", *map(str, args), "--history", str(hist)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "stage"
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    with sqlite3.connect(hist) as conn:
+        rows = conn.execute("SELECT verdict, exit_code FROM runs").fetchall()
+    if stage == "writing the outputs":
+        assert rows == [] and not prom.exists()
+    else:
+        assert rows == [("breached", 1)]
+        assert _exit_code(prom) == "1" and "driftcli_run_in_progress 0" in prom.read_text()
+
+
 def test_sigterm_after_the_record_marks_it_an_error(examples, tmp_path):
     hist = tmp_path / "h.sqlite"
     slow = (

@@ -9,6 +9,7 @@ input here is not even valid Parquet), with nothing written and the target untou
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
 from collections.abc import Callable
@@ -275,3 +276,34 @@ def test_only_an_earlier_result_or_an_empty_file_is_replaced(cli, examples, tmp_
         run = cli("compare", ref, cur, option, target, "-q")
         assert run.code == 1, (previous.name, run.err)
         assert target.read_bytes()[:40] == outs[option].read_bytes()[:40]  # this run's
+
+
+def test_init_force_never_replaces_data(cli, examples, tmp_path):
+    shutil.copy(examples / "reference.csv", tmp_path / "t.csv")
+    shutil.copy(examples / "reference.parquet", tmp_path / "r.parquet")
+    for name in ("t.csv", "r.parquet"):
+        before = (tmp_path / name).read_bytes()
+        run = cli("init", tmp_path / name, "--force")
+        assert run.code == 2 and "would replace" in run.err, run.err
+        assert (tmp_path / name).read_bytes() == before
+    mine = tmp_path / "old.toml"
+    mine.write_text("# my own\n")
+    assert cli("init", mine, "--force").code == 0  # --force replaces any other file
+
+
+def test_earlier_results_are_recognised_and_lookalikes_are_not(cli, examples, tmp_path):
+    ref, cur = examples / "reference.parquet", examples / "current.parquet"
+    piped = cli("compare", ref, cur, "--json", "-", "-q").out
+    utf16 = tmp_path / "r16.json"
+    utf16.write_bytes(piped.encode("utf-16"))  # PowerShell 5.1's `>`
+    blank = tmp_path / "blank.json"
+    blank.write_text("\n\n" + piped)
+    for earlier in (utf16, blank):
+        assert cli("compare", ref, cur, "--json", earlier, "-q").code == 1
+    for text in ('{"name": "prod", "monitor": "nightly", "api_key": "abc"}',
+                 '{"schema_version": 3, "rows": []}'):  # fmt: skip
+        mine = tmp_path / "settings.json"
+        mine.write_text(text)
+        run = cli("compare", ref, cur, "--json", mine, "-q")
+        assert run.code == 2 and "not a driftcli result" in run.err
+        assert mine.read_text() == text

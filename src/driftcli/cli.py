@@ -610,6 +610,7 @@ def compare(
         alerted, delivery = _alert(result, run.notify, changed=past.changed(result))
         code = past.record(hist, result, alerted)
         _history_state["recorded"] = "yes"
+        writer.on_interrupt(past.forget)  # Ctrl-C from here to the outputs: no record either
         result = _with_exit_code(result, alerted, code)
         with _undone_on_failure(past.failed):  # the run exits 2: its record says so too
             write_outputs(
@@ -621,6 +622,7 @@ def compare(
                 delivery=delivery,
                 trends=past.trends(result),
             )
+        writer.forget_interrupt()  # the outputs are written: the run stands as it finished
     if not out.quiet:
         from driftcli.render import console as console_view
 

@@ -510,7 +510,12 @@ def _spelled_once(cfg: ConfigFile, path: tuple[str, ...], table: dict[str, Any])
     (TOML sees two), and one value would be dropped without a word."""
     seen: dict[str, str] = {}
     for raw in table:
-        first = seen.setdefault(_norm(raw), raw)
+        name = _norm(raw)
+        if not path:  # the top level's other names for a key: select = columns
+            name = TOP_LEVEL_ALIASES.get(name, name)
+            if isinstance(table[raw], dict):  # [columns."x"] tables: beside them the
+                name += ".*"  # selection is spelled select
+        first = seen.setdefault(name, raw)
         if first != raw:
             raise cfg.error((*path, raw), f"set twice, as {first!r} and as {raw!r}; keep one")
 
@@ -792,9 +797,11 @@ def webhook_problem(url: object) -> str | None:
         host = parts.hostname
     except ValueError:  # "http://[::1/hook": an unclosed IPv6 bracket
         host = None
+    shown = _mask("notify.webhook", str(url))  # a webhook's path is its secret
     if host is None or parts.scheme not in ("http", "https"):
-        shown = _mask("notify.webhook", str(url))  # a webhook's path is its secret
         return f"expected an http:// or https:// URL with a host, got {shown!r}"
+    if "@" in parts.netloc:  # urllib cannot send it, and its error would quote the password
+        return f"a webhook URL cannot carry a user name or password, got {shown!r}"
     return None
 
 
@@ -870,13 +877,13 @@ def _mask(key: str, value: Any) -> Any:
     user:password are often the secret, also in a mistyped URL (no scheme, one slash)."""
     if key != "notify.webhook" or not isinstance(value, str):
         return value
-    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*:/*)?([^/]*)(.*)$", value, re.DOTALL)
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*:[/\\]*)?([^/\\]*)(.*)$", value, re.DOTALL)
     if m is None:  # pragma: no cover - the pattern matches every string
         return "..."
     scheme, host, rest = m.group(1) or "", m.group(2), m.group(3)
     if "@" in host:
         host = "***@" + host.rsplit("@", 1)[1]
-    cut = re.split(r"[?#]", host, maxsplit=1)
+    cut = re.split(r"[?#;&=]", host, maxsplit=1)  # a host name holds none of these
     if len(cut) > 1:
         host, rest = cut[0], rest or "?"
     return scheme + host + ("/..." if rest else "")

@@ -242,8 +242,35 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, moment - (time.time() if now is None else now))
 
 
+def _scrub(message: str, url: str) -> str:
+    """``message`` without the parts of ``url`` that may be its secret (path, query,
+    user:password): an error from the HTTP stack can quote them."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        user = parts.netloc.rpartition("@")[0]
+        secrets = [parts.path, parts.query, parts.fragment, user, *user.split(":", 1)]
+    except ValueError:
+        return "the webhook URL could not be used"
+    for secret in sorted((x for x in secrets if len(x) > 1), key=len, reverse=True):
+        message = message.replace(secret, "...")
+    return message
+
+
 def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> None:
-    """One POST of ``payload`` as JSON; raises :class:`DeliveryError` on failure."""
+    """One POST of ``payload`` as JSON; raises :class:`DeliveryError` on failure (its
+    message never quotes the URL's secret parts)."""
+    try:
+        _post(url, payload, timeout)
+    except DeliveryError as exc:
+        raise DeliveryError(_scrub(str(exc), url), retry=exc.retry, wait=exc.wait) from None
+    except Exception as exc:
+        shown = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise DeliveryError(_scrub(shown, url)) from None
+
+
+def _post(url: str, payload: dict[str, Any], timeout: float) -> None:
     if not url.lower().startswith(("http://", "https://")):
         raise DeliveryError("webhook URL must start with http:// or https://", retry=False)
     body = json.dumps(payload).encode("utf-8")

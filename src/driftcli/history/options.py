@@ -156,6 +156,13 @@ class Past:
             shown = text.terminal(first_line(exc))
             print(f"driftcli: error: history not updated: {shown}", file=sys.stderr)
 
+    def forget(self) -> None:
+        """Take this run's record back (Ctrl-C before its outputs were written: a run
+        stopped at a terminal leaves the history as it was)."""
+        if self.hist is not None and self.recorded is not None:
+            self.hist.delete_runs([self.recorded])
+            self.recorded = None
+
     def trends(self, result: Result) -> dict[str, dict[str, Any]] | None:
         """Per column, its sparkline (earlier runs and this one), for the HTML report."""
         if self.hist is None:

@@ -207,9 +207,9 @@ def settings_digest(settings: dict[str, Any]) -> str:
 def history_path(target: str) -> str:
     """``target`` with a ``sqlite:///relative`` or ``sqlite:////absolute`` URL turned into
     its file path, as the inputs spell SQLite; anything else unchanged."""
-    if not target.startswith("sqlite://"):
+    if not target.lower().startswith("sqlite://"):
         return target
-    rest = target[len("sqlite://") :]
+    rest = target[len("sqlite://") :].split("?", 1)[0]  # as inputs read it: no query
     if not rest.startswith("/") or rest == "/":
         raise HistoryError(
             f"{target}: a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db"

@@ -12,6 +12,7 @@ protects its database file; a remote database URL reads no local file.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -84,11 +85,18 @@ _DATA_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet", ".pq")
 
 def _driftcli_result(head: bytes) -> bool:
     """Whether the leading bytes of a file are one of driftcli's own results (JSON, HTML,
-    JUnit, Markdown, Prometheus, of any command): those a later run may replace."""
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    JUnit, Markdown, Prometheus, of any command): those a later run may replace. Read as
+    UTF-8, or UTF-16 when it starts with a byte-order mark (PowerShell 5.1's ``>``)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        text = head.decode("utf-8", errors="replace")
+    text = text.lstrip("\ufeff \t\r\n")
     first = text.split("\n", 1)[0]
-    if text.startswith("{"):
-        return any(f'"{key}"' in text for key in ("driftcli_version", "schema_version", "monitor"))
+    if text.startswith("{"):  # compare and timeline results name driftcli; history, its runs
+        if re.search(r'"driftcli_version"\s*:', text):
+            return True
+        return bool(re.search(r'^\{\s*"monitor"\s*:', text) and re.search(r'"runs"\s*:', text))
     if text[:15].lower() == "<!doctype html>":
         return "driftcli" in text
     if text.startswith("<?xml"):
@@ -101,10 +109,11 @@ def _driftcli_result(head: bytes) -> bool:
 def _holds_data(path: Path, option: str) -> str | None:
     """What an existing file at ``path`` holds when it may not be replaced (None when it
     may): results are rewritten run after run; data, a profile ``option`` did not write,
-    and any other file the user owns are not. An empty file may be (as ``mktemp`` makes)."""
+    and any other file the user owns are not. An empty file may be (as ``mktemp`` makes).
+    ``init`` (option ``PATH``) has its own ``--force`` for other files, never for data."""
     from driftcli.profiles.store import is_profile
 
-    if option in ("--history", "PATH"):  # a database appended to; init has its --force
+    if option == "--history":  # a database appended to; opening it checks it is a history
         return None
     try:
         with open(path, "rb") as fh:
@@ -120,7 +129,7 @@ def _holds_data(path: Path, option: str) -> str | None:
         return None if option == "--output" else "a driftcli profile"
     if path.name.lower().endswith(_DATA_SUFFIXES):
         return "a data file"
-    if not head.strip() or _driftcli_result(head):
+    if option == "PATH" or not head.strip() or _driftcli_result(head):
         return None
     return "a file that is not a driftcli result"
 

@@ -187,6 +187,11 @@ def on_interrupt(undo: Callable[[], None]) -> None:
     _ON_INTERRUPT.append(undo)
 
 
+def forget_interrupt() -> None:
+    """Nothing more to put back on Ctrl-C: the run's outputs are written and stand."""
+    _ON_INTERRUPT.clear()
+
+
 @contextmanager
 def signals(last_words: Callable[[str], None] | None = None) -> Iterator[None]:
     """While active, SIGINT and SIGTERM remove pending temporary files and exit (130 for

@@ -169,12 +169,14 @@ class CsvSource(Source):
                     self._plan = replace(self._plan, newlines_in_values=True)
                     continue
                 raise self._error(err) from err
-            except MemoryError:  # not a bad file: the command says what to do about it
-                raise
             except (pa.ArrowException, OSError, UnicodeError, LookupError) as err:
                 raise self._error(err) from err
 
-    def _error(self, err: BaseException) -> InputError:
+    def _error(self, err: BaseException) -> Exception:
+        """A failed read as one line naming the file; running out of memory stays a
+        MemoryError (pyarrow's is an ArrowException too): the command says what to do."""
+        if isinstance(err, MemoryError):
+            return MemoryError(first_line(err))
         disguised = self._disguised()
         if disguised:
             return InputError(f"{self.path}: cannot read CSV: {disguised}")
