@@ -282,7 +282,8 @@
     var x = [], w = [], range = [];
     for (var i = 0; i + 1 < e.length; i++) {
       x.push((e[i] + e[i + 1]) / 2);
-      w.push(e[i + 1] - e[i]);
+      // a constant reference's one bin [v, v]: drawn with a width to be seen
+      w.push(e[i + 1] - e[i] || Math.max(Math.abs(e[i]) * 0.02, 1e-9));
       range.push(esc("[" + num(e[i]) + ", " + num(e[i + 1]) + (i + 2 === e.length ? "]" : ")")));
     }
     function trace(name, counts, total, color) {

@@ -132,11 +132,16 @@ def ref_norm(ref: np.ndarray) -> float:
 
 def reference_bins(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Counts per bin: numpy's Sturges edges over the reference alone, plus open outer bins
-    (below the reference minimum, above its maximum) kept only where a side has values."""
+    (below the reference minimum, above its maximum) kept only where a side has values; a
+    constant reference has the one bin [v, v] (numpy would widen it to v +- 0.5)."""
     edges = np.histogram_bin_edges(ref, bins="sturges")
+    if ref.min() == ref.max():
+        edges = np.array([ref.min(), ref.max()])
     out = []
     for x in (ref, cur):
-        inner = np.histogram(x, bins=edges)[0]
+        inner = np.array([np.sum(x == edges[0])]) if edges[0] == edges[-1] else None
+        if inner is None:
+            inner = np.histogram(x, bins=edges)[0]
         out.append(np.concatenate([[np.sum(x < edges[0])], inner, [np.sum(x > edges[-1])]]))
     p, q = out
     keep = np.ones(p.size, bool)
@@ -179,12 +184,29 @@ def eps(p: np.ndarray) -> np.ndarray:
 
 
 def psi_reference(kind: Kind, ref: Any, cur: Any) -> Ref:
-    """PSI written out: reference-decile bins (open outer bins) or categories, epsilon 1e-4."""
+    """PSI written out: reference-decile bins (open outer bins) or categories, epsilon 1e-4;
+    a value that is more than one decile gets a bin [v, v] of its own."""
     if kind is Kind.NUMERIC:
-        cuts = np.unique(np.quantile(ref, np.linspace(0.1, 0.9, 9)))
-        # np.digitize: bin i holds cuts[i-1] <= x < cuts[i]; bins 0 and len(cuts) are open.
-        p = np.bincount(np.digitize(ref, cuts), minlength=cuts.size + 1) / len(ref)
-        q = np.bincount(np.digitize(cur, cuts), minlength=cuts.size + 1) / len(cur)
+        cuts, repeats = np.unique(np.quantile(ref, np.linspace(0.1, 0.9, 9)), return_counts=True)
+        bins = []  # (low, low included, high): low <(=) x < high
+        low, closed = -np.inf, True
+        for c, k in zip(cuts, repeats, strict=True):
+            bins.append((low, closed, c))
+            if k > 1:
+                bins.append((c, True, np.nextafter(c, np.inf)))  # x == c
+                low, closed = c, False
+            else:
+                low, closed = c, True
+        bins.append((low, closed, np.inf))
+
+        def shares_in(x: np.ndarray) -> np.ndarray:
+            x = np.asarray(x, dtype=np.float64)
+            return np.array(
+                [np.mean(((x >= lo) if inc else (x > lo)) & (x < hi)) for lo, inc, hi in bins[:-1]]
+                + [np.mean((x >= bins[-1][0]) if bins[-1][1] else (x > bins[-1][0]))]
+            )
+
+        p, q = shares_in(ref), shares_in(cur)
     else:
         p, q = category_shares(ref, cur)
     p, q = np.maximum(p, 1e-4), np.maximum(q, 1e-4)  # shares floored at 1e-4
@@ -373,16 +395,19 @@ def test_sturges_bins_equal_numpys(seed: int) -> None:
     r, c = numeric_samples(seed)
     both = np.concatenate([r, c])
     pair = ColumnPair.numeric(r, c)
-    np.testing.assert_array_equal(pair.hist_edges, np.histogram_bin_edges(r, bins="sturges"))
+    if r.min() == r.max():  # one bin [v, v]: numpy's v +- 0.5 would hide a shift within it
+        np.testing.assert_array_equal(pair.hist_edges, [r.min(), r.min()])
+    else:
+        np.testing.assert_array_equal(pair.hist_edges, np.histogram_bin_edges(r, bins="sturges"))
     np.testing.assert_array_equal(
         sturges_edges(float(both.min()), float(both.max()), both.size),
         np.histogram_bin_edges(both, bins="sturges"),
     )
     # numpy's uniform-bin fast path, and its searchsorted path on explicit edges
-    edges = pair.hist_edges
-    np.testing.assert_array_equal(
-        histogram_sorted(np.sort(r), edges), np.histogram(r, bins="sturges")[0]
-    )
+    if r.min() != r.max():
+        np.testing.assert_array_equal(
+            histogram_sorted(np.sort(r), pair.hist_edges), np.histogram(r, bins="sturges")[0]
+        )
     want_r, want_c = reference_bins(r, c)
     np.testing.assert_array_equal(pair.ref_counts, want_r)
     np.testing.assert_array_equal(pair.cur_counts, want_c)
@@ -618,3 +643,22 @@ def test_single_category_gives_p_one(name: str) -> None:
 
 def test_epsilon_is_the_documented_one() -> None:
     assert EPSILON == 1e-4
+
+
+@pytest.mark.parametrize("name", ["psi", "jensenshannon", "hellinger", "kl_div"])
+def test_binned_tests_see_a_shift_off_a_heavy_value(name: str) -> None:
+    """A zero-inflated reference (95% zeros) against half zeros, and a constant reference
+    against a value within numpy's +-0.5 widening: both drift; identical sides do not."""
+    rng = np.random.default_rng(0)
+    n = 5000
+    zi_ref = np.where(rng.random(n) < 0.95, 0.0, rng.exponential(10, n))
+    zi_cur = np.where(rng.random(n) < 0.50, 0.0, rng.exponential(10, n))
+    test = REGISTRY[name]
+    for ref, cur in ((zi_ref, zi_cur), (np.full(3000, 7.0), np.full(3000, 7.4))):
+        got = test.run(ColumnPair.numeric(ref, cur))
+        assert got.statistic >= test.default_threshold, (name, got)
+        assert test.run(ColumnPair.numeric(ref, ref.copy())).statistic == 0.0
+    if name == "psi":  # (0.5 - 0.95) ln(0.5 / 0.95) + (0.5 - 0.05) ln(0.5 / 0.05), about
+        p, q = (np.mean(x == 0) for x in (zi_ref, zi_cur))
+        want = (q - p) * np.log(q / p) + ((1 - q) - (1 - p)) * np.log((1 - q) / (1 - p))
+        np.testing.assert_allclose(test.run(ColumnPair.numeric(zi_ref, zi_cur)).statistic, want)

@@ -307,9 +307,12 @@ class ColumnPair:
         """Sturges bin edges over the reference range (numeric columns).
 
         Fixed by the reference alone, so a current side can be binned as it streams; values
-        outside the range fall in the open outer bins.
+        outside the range fall in the open outer bins. A constant reference has one bin
+        ``[v, v]`` (numpy would widen it to ``v ± 0.5`` and hide a shift within that).
         """
         m = self._ref.moments
+        if m.min == m.max:
+            return np.array([m.min, m.max], dtype=np.float64)
         return sturges_edges(m.min, m.max, m.n)
 
     @cached_property

@@ -24,16 +24,23 @@ N_BINS = 10
 def decile_shares(pair: ColumnPair, n_bins: int = N_BINS) -> tuple[FloatArray, ...]:
     """Shares of each side in bins cut at the reference quantiles, with their error bounds.
 
-    The outer bins are open-ended so current values outside the reference range still count;
-    repeated quantiles (heavy ties) merge into one edge. A bin's count comes from two CDF
-    evaluations, so its share is within twice the side's CDF error (once for outer bins).
+    Bins are ``[a, b)``; the outer bins are open-ended so current values outside the
+    reference range still count. A value that is more than one quantile (a tenth or more of
+    the reference: zero in a zero-inflated column, the value of a constant one) gets a bin
+    ``[v, v]`` of its own, so values moving off it or onto it are seen. A bin's count comes
+    from two CDF evaluations, so its share is within twice the side's CDF error (once for
+    outer bins).
     """
-    inner = np.unique(weighted_quantiles(pair.ref_points, np.arange(1, n_bins) / n_bins))
+    qs = weighted_quantiles(pair.ref_points, np.arange(1, n_bins) / n_bins)
+    inner, repeats = np.unique(qs, return_counts=True)
+    heavy = repeats > 1
+    # cut positions in order: before each edge, and after each heavy one
+    order = np.argsort(np.concatenate([np.arange(inner.size), np.flatnonzero(heavy) + 0.5]))
     shares, errors = [], []
     for s in (pair.ref_summary, pair.cur_summary):
         assert s is not None
-        below = s.points.cdf_left(inner)
-        counts = np.diff(np.concatenate([[0], below, [s.n]]))
+        cuts = np.concatenate([s.points.cdf_left(inner), s.points.cdf_right(inner[heavy])])
+        counts = np.diff(np.concatenate([[0], cuts[order], [s.n]]))
         shares.append(counts / s.n)
         err = np.full(counts.size, 2 * s.rank_error_share)
         err[0] = err[-1] = s.rank_error_share
