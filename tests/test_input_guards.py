@@ -122,6 +122,18 @@ def _counts_beyond_rows(h: dict[str, Any]) -> None:
     _column(h, "age")["numeric"]["missing"] = 7
 
 
+def _more_rows_than_any_column(h: dict[str, Any]) -> None:
+    h["rows"] = 5000
+
+
+def _mean_not_a_number(h: dict[str, Any]) -> None:
+    _column(h, "income")["numeric"]["moments"]["mean"] = "NaN"
+
+
+def _negative_variance(h: dict[str, Any]) -> None:
+    _column(h, "income")["numeric"]["moments"]["m2"] = -1.0
+
+
 @pytest.mark.parametrize(
     ("edit", "needle"),
     [
@@ -130,6 +142,9 @@ def _counts_beyond_rows(h: dict[str, Any]) -> None:
         (_no_summary, "column 'income': no summary for its float values"),
         (_offsets_of_another_array, "category label offsets"),
         (_counts_beyond_rows, "column 'age': counts do not add up"),
+        (_more_rows_than_any_column, "5000 rows, but no column has that many"),
+        (_mean_not_a_number, "column 'income': its mean or variance is not a finite number"),
+        (_negative_variance, "column 'income': its mean or variance is not a finite number"),
     ],
 )
 def test_a_profile_whose_counts_do_not_add_up_is_corrupt(cli, examples, tmp_path, edit, needle):
@@ -379,3 +394,29 @@ def test_running_out_of_memory_while_reading_a_csv_is_not_a_bad_file(cli, exampl
     monkeypatch.setattr(csv_source, "coalesced", no_memory)
     run = cli("compare", examples / "reference.csv", examples / "current.csv")
     _one_line_error(run, "out of memory while reading and comparing the inputs")
+
+
+def test_merging_profiles_whose_column_types_differ_names_the_files(cli, tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"x": [1.0, 2.0, 3.0] * 10}).to_parquet(tmp_path / "xy.parquet")
+    pd.DataFrame({"x": ["a", "b", "c"] * 10}).to_parquet(tmp_path / "xs.parquet")
+    for name in ("xy", "xs"):
+        assert cli("profile", tmp_path / f"{name}.parquet", "-o", tmp_path / f"{name}.profile",
+                   "-q").code == 0  # fmt: skip
+    out = tmp_path / "m.profile"
+    run = cli("profile", "--merge", tmp_path / "xy.profile", tmp_path / "xs.profile", "-o", out)
+    _one_line_error(run, "column 'x' has different types", "xy.profile", "xs.profile")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "engine"),
+    [("--dask-scheduler", "tcp://127.0.0.1:1", "dask"), ("--spark-master", "local", "spark")],
+)
+def test_an_engine_option_without_its_engine_is_an_error(cli, examples, tmp_path, option, value,
+                                                         engine):  # fmt: skip
+    out = tmp_path / "x.profile"
+    run = cli("profile", examples / "reference.parquet", option, value, "-o", out)
+    _one_line_error(run, f"{option} applies to --engine {engine}")
+    assert not out.exists()

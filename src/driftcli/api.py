@@ -527,7 +527,11 @@ def merge(profiles: list[Any]) -> Profile:
     loaded = [p if isinstance(p, Profile) else Profile.load(Path(p)) for p in profiles]
     if not loaded:
         raise InputError("nothing to merge")
-    return loaded[0].merge(*loaded[1:])
+    try:
+        return loaded[0].merge(*loaded[1:])
+    except UsageError as err:  # a column's types differ: which files were merged
+        files = [str(p) for p in profiles if not isinstance(p, Profile)]
+        raise UsageError(f"{err}: {', '.join(files[:4])}" if files else str(err)) from None
 
 
 __all__ = ["DatasetDrift", "Progress", "Selection", "compare", "merge", "profile", "wanted_columns"]

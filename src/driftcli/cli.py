@@ -1009,8 +1009,11 @@ def profile_command(
         ),
     ] = "local",
     spark_master: Annotated[
-        str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
-    ] = "local[*]",
+        str | None,
+        typer.Option(
+            "--spark-master", help="Spark master URL for --engine spark. [default: local[*]]"
+        ),
+    ] = None,
     dask_scheduler: Annotated[
         str | None,
         typer.Option(
@@ -1039,6 +1042,12 @@ def profile_command(
         exact_limit=exact_limit,
         multivariate=row_sample or None,  # for a profile: only "carry a row sample"
     )
+    for option, given, wanted in (
+        ("--spark-master", spark_master, "spark"),
+        ("--dask-scheduler", dask_scheduler, "dask"),
+    ):  # never a silent local run when the user meant a cluster
+        if given is not None and engine != wanted:
+            raise UsageError(f"{option} applies to --engine {wanted}; add --engine {wanted}")
     run = config_file.resolve(options, config_path)
     target_path = Path(output)
     if output == "-":
@@ -1072,7 +1081,7 @@ def profile_command(
                     inputs[0],
                     engine,
                     run.settings,
-                    spark_master=spark_master,
+                    spark_master=spark_master or "local[*]",
                     dask_scheduler=dask_scheduler,
                     progress=progress,
                 )

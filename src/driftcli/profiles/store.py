@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import os
 import zlib
 from pathlib import Path
@@ -323,6 +324,9 @@ def _check_column(col: ColumnProfile, rows: int) -> None:
         # keeps both summaries, each covering its own part's rows
         if int(w.sum()) != s.moments.n or s.moments.n + s.missing + s.infinite > col.rows:
             raise ValueError(f"column {name!r}: counts do not add up to its rows")
+        mo = s.moments
+        if mo.n and not (math.isfinite(mo.mean) and math.isfinite(mo.m2) and mo.m2 >= 0):
+            raise ValueError(f"column {name!r}: its mean or variance is not a finite number")
     c = col.categories
     if c is not None:
         if len(c.labels) != c.counts.size:
@@ -371,6 +375,8 @@ def _profile(header: dict[str, Any], get: Any, where: str) -> Profile:
             )
         _check_column(col, int(header["rows"]))
         columns[name] = col
+    if columns and max(c.rows for c in columns.values()) != int(header["rows"]):
+        raise ValueError(f"{header['rows']} rows, but no column has that many")
     model = None
     if header.get("model"):
         from driftcli.model import ModelStats
