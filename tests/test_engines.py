@@ -819,3 +819,18 @@ def test_check_reachable_checks_host_addresses_only() -> None:
     for address in (f"spark://127.0.0.1:{port}", f"tcp://127.0.0.1:{port}", f"127.0.0.1:{port}"):
         with pytest.raises(InputError, match=r"unreachable \(Connection refused\)"):
             engines.check_reachable(address, "scheduler", 8786)
+
+
+def test_a_spark_jvm_out_of_memory_is_one_line_with_advice() -> None:
+    """A JVM that ran out of memory (or died of it, so py4j cannot reach it) is the
+    out-of-memory error, never an internal error or Spark's report."""
+    from driftcli.engines.spark import _one_line
+    from driftcli.errors import ResourceError
+
+    for err in (
+        Exception("Job aborted...\nCaused by: java.lang.OutOfMemoryError: Java heap space\n at"),
+        ConnectionRefusedError(111, "Connection refused"),
+    ):
+        got = _one_line(err)
+        assert isinstance(got, ResourceError), err
+        assert "ran out of memory" in str(got) and "\n" not in str(got)

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from driftcli import engines, errors
 from driftcli.engines import Plan, Progress
-from driftcli.errors import DriftcliError, InputError
+from driftcli.errors import DriftcliError, InputError, ResourceError
 from driftcli.profiles import Profile
 from driftcli.settings import Settings
 
@@ -133,6 +133,13 @@ def _one_line(err: Exception) -> Exception:
     if isinstance(err, DriftcliError):
         return err
     text = str(err)
+    if "OutOfMemoryError" in text or isinstance(err, ConnectionError | EOFError):
+        # the JVM ran out of memory (its own report went to stderr) or died with it
+        return ResourceError(
+            "the Spark job ran out of memory or its JVM stopped: give Spark more memory "
+            "(spark.driver.memory, spark.executor.memory), or profile fewer or narrower "
+            "columns (--columns, --ignore)"
+        )
     found = re.search(r"driftcli\.errors\.(\w+): (.*)", text)
     if found:
         kind = getattr(errors, found.group(1), None)
@@ -275,12 +282,15 @@ def session(master: str = "local[*]", app_name: str = "driftcli") -> Iterator[An
             f"spark master {master}: cannot start a Spark session ({text[0] if text else err})"
         ) from None
     try:
-        spark.sparkContext.setLogLevel("ERROR")
+        spark.sparkContext.setLogLevel("FATAL")  # driftcli reports the job's error itself
         if not master.startswith("local"):
             _probe(spark, master)
         yield spark
     finally:
-        spark.stop()
+        # a JVM that died (out of memory, say) cannot be stopped: the error that killed it,
+        # raised in the block, is the one to report, not the failed stop
+        with contextlib.suppress(Exception):
+            spark.stop()
 
 
 def _probe(spark: Any, master: str) -> None:
