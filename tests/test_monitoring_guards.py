@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -116,6 +117,19 @@ def test_markdown_stays_within_githubs_comment_limit(examples, tmp_path):
     assert "more (the JSON and HTML reports list all)" in text
 
 
+def _compare_in_child(script: str, *args: Any) -> subprocess.Popen[str]:
+    """``driftcli compare ARGS`` run by ``script`` (which slows a step down) in a child whose
+    stdout says when it has reached that step."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "compare", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc
+
+
 def test_sigterm_leaves_exit_code_2_in_the_textfile_and_the_history(examples, tmp_path):
     prom, hist = tmp_path / "drift.prom", tmp_path / "h.sqlite"
     slow = (
@@ -131,13 +145,7 @@ def test_sigterm_leaves_exit_code_2_in_the_textfile_and_the_history(examples, tm
     )
     args = [examples / "reference.parquet", examples / "current.parquet", "--prometheus", prom]
     args += ["--history", hist, "-q"]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", slow, "compare", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
+    proc = _compare_in_child(slow, *args)
     assert proc.stdout.readline().strip() == "comparing"
     time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
@@ -169,13 +177,7 @@ def test_ctrl_c_puts_the_textfile_back_as_it_was(examples, tmp_path, before):
         "cli.run_compare = slow\n"
         "cli.main(sys.argv[1:])\n"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", slow, "compare", *map(str, args), "-q"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
+    proc = _compare_in_child(slow, *args, "-q")
     assert proc.stdout.readline().strip() == "comparing"
     assert "driftcli_run_in_progress 1" in prom.read_text()  # marked at the start
     proc.send_signal(signal.SIGINT)
@@ -206,13 +208,7 @@ def test_ctrl_c_after_the_record(examples, tmp_path, stage):
         "    time.sleep(60)\n" + patched + "cli.main(sys.argv[1:])\n"
     )
     args = [examples / "reference.parquet", examples / "current.parquet", "--prometheus", prom]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", slow, "compare", *map(str, args), "--history", str(hist)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
+    proc = _compare_in_child(slow, *args, "--history", str(hist))
     assert proc.stdout.readline().strip() == "stage"
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
@@ -238,13 +234,7 @@ def test_sigterm_after_the_record_marks_it_an_error(examples, tmp_path):
         "cli.main(sys.argv[1:])\n"
     )
     args = [examples / "reference.parquet", examples / "current.parquet", "--history", hist]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", slow, "compare", *map(str, args), "-q"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
+    proc = _compare_in_child(slow, *args, "-q")
     assert proc.stdout.readline().strip() == "writing"  # the run is recorded by now
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)

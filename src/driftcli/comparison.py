@@ -132,25 +132,16 @@ def compare_profiles(
 
     def run(name: str) -> ColumnResult:
         rc, cc = ref.columns[name], cur.columns[name]
-        rf, cf = rc.family, cc.family
         ov = overrides.get(name)
-        kind = ov.kind if ov else None
-        forced_cat = name in settings.categorical or kind == "categorical"
-        forced_num = name in settings.numerical or kind == "numeric"
-        if not (forced_cat or forced_num) and not families_compatible(rf, cf):
-            type_changes[name] = {"column": name, "reference": rf, "current": cf}
-            typed = Typed(Kind.UNSUPPORTED, f"type changed: {rf} in reference, {cf} in current")
-            return skipped(name, typed, {"rows": rc.rows}, {"rows": cc.rows})
         try:
-            typed = infer_kind_profiles(
-                name,
-                rc,
-                cc,
-                categorical=forced_cat,
-                numerical=forced_num,
-                max_int_categories=settings.max_int_categories,
-                id_unique_share=settings.id_unique_share,
-            )
+            typed = _column_kind(name, ref, cur, settings)
+            if typed is None:
+                rf, cf = rc.family, cc.family
+                type_changes[name] = {"column": name, "reference": rf, "current": cf}
+                changed = Typed(
+                    Kind.UNSUPPORTED, f"type changed: {rf} in reference, {cf} in current"
+                )
+                return skipped(name, changed, {"rows": rc.rows}, {"rows": cc.rows})
             col = analyze_profiles(
                 name,
                 typed,
@@ -322,6 +313,26 @@ def _too_few_rows(settings: Settings, ref: Profile, cur: Profile) -> str | None:
     return None
 
 
+def _column_kind(name: str, ref: Profile, cur: Profile, settings: Settings) -> Typed | None:
+    """The kind a shared column is tested as, its forced kind (option or config) applied;
+    None when its type changed between the sides and no kind is forced."""
+    rc, cc = ref.columns[name], cur.columns[name]
+    ov = settings.column_overrides.get(name)
+    forced_cat = name in settings.categorical or (ov is not None and ov.kind == "categorical")
+    forced_num = name in settings.numerical or (ov is not None and ov.kind == "numeric")
+    if not (forced_cat or forced_num) and not families_compatible(rc.family, cc.family):
+        return None
+    return infer_kind_profiles(
+        name,
+        rc,
+        cc,
+        categorical=forced_cat,
+        numerical=forced_num,
+        max_int_categories=settings.max_int_categories,
+        id_unique_share=settings.id_unique_share,
+    )
+
+
 def _not_checked(
     settings: Settings,
     ref: Profile,
@@ -338,24 +349,11 @@ def _not_checked(
 
     def kind(name: str) -> Kind:
         """The kind the column would have been tested as (unsupported if none)."""
-        rc, cc = ref.columns[name], cur.columns[name]
-        ov = settings.column_overrides.get(name)
-        forced_cat = name in settings.categorical or (ov is not None and ov.kind == "categorical")
-        forced_num = name in settings.numerical or (ov is not None and ov.kind == "numeric")
-        if not (forced_cat or forced_num) and not families_compatible(rc.family, cc.family):
-            return Kind.UNSUPPORTED
         try:
-            return infer_kind_profiles(
-                name,
-                rc,
-                cc,
-                categorical=forced_cat,
-                numerical=forced_num,
-                max_int_categories=settings.max_int_categories,
-                id_unique_share=settings.id_unique_share,
-            ).kind
+            typed = _column_kind(name, ref, cur, settings)
         except DriftcliError:
             return Kind.UNSUPPORTED
+        return typed.kind if typed is not None else Kind.UNSUPPORTED
 
     columns = [
         skipped(

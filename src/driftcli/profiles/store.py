@@ -325,8 +325,9 @@ def _check_column(col: ColumnProfile, rows: int) -> None:
         if int(w.sum()) != s.moments.n or s.moments.n + s.missing + s.infinite > col.rows:
             raise ValueError(f"column {name!r}: counts do not add up to its rows")
         mo = s.moments
-        if mo.n and not (math.isfinite(mo.mean) and math.isfinite(mo.m2) and mo.m2 >= 0):
-            raise ValueError(f"column {name!r}: its mean or variance is not a finite number")
+        # infinite is possible (values near 1e308 overflow the sums); NaN or negative is not
+        if mo.n and (math.isnan(mo.mean) or math.isnan(mo.m2) or mo.m2 < 0):
+            raise ValueError(f"column {name!r}: its mean or variance is not a number")
     c = col.categories
     if c is not None:
         if len(c.labels) != c.counts.size:
