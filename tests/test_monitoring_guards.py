@@ -242,3 +242,33 @@ def test_sigterm_after_the_record_marks_it_an_error(examples, tmp_path):
     with sqlite3.connect(hist) as conn:
         rows = conn.execute("SELECT verdict, exit_code, error FROM runs").fetchall()
     assert rows == [("error", 2, "stopped by SIGTERM; no output was half-written")]
+
+
+def test_ctrl_c_before_a_timelines_outputs_takes_its_periods_back(examples, tmp_path):
+    hist = tmp_path / "h.sqlite"
+    slow = (
+        "import sys, time\n"
+        "from driftcli import cli\n"
+        "def slow(*a, **k):\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "cli.write_files = slow\n"
+        "cli.main(sys.argv[1:])\n"
+    )
+    log = f"sqlite:///{examples / 'predictions.db'}"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", slow, "timeline", log, "--table", "predictions",
+         "--time-column", "ts", "--every", "1w", "--history", str(hist), "--json",
+         str(tmp_path / "t.json"), "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "writing"  # the periods are recorded by now
+    with sqlite3.connect(hist) as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] > 0
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    with sqlite3.connect(hist) as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+    assert not (tmp_path / "t.json").exists()

@@ -1235,14 +1235,22 @@ def timeline_command(
             code = periods.record(timeline, hist, name, wanted, quiet=quiet)
             _history_state["recorded"] = "yes"
 
+        def forget() -> bool:
+            """Take the recorded periods back (Ctrl-C before the outputs: as if never run);
+            whether there were any."""
+            if hist is None or not timeline.recorded_ids:
+                return False
+            hist.delete_runs(timeline.recorded_ids)
+            return True
+
         def take_back(reason: str) -> None:
             """Exit 2 after the periods were recorded: the next run records them again
             (rather than skipping them as done), and this run is recorded as an error."""
-            if hist is not None and timeline.recorded_ids:
-                hist.delete_runs(timeline.recorded_ids)
+            if forget():
                 _history_state.pop("recorded", None)
                 history_opts.record_failure(_history_state, reason)
 
+        writer.on_interrupt(forget)
         with _undone_on_failure(take_back):
             data = timeline.data
             files: list[tuple[str, str]] = []
@@ -1252,6 +1260,7 @@ def timeline_command(
             if html_path:
                 files.append((html_path, timeline_view.render_html(data)))
             write_files(files)
+        writer.forget_interrupt()  # the outputs are written: the periods stand
     if json_path == "-":
         sys.stdout.write(dumped)
     if not quiet:

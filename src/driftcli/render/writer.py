@@ -32,7 +32,7 @@ SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 2}
 #: Called with the one-line reason before a SIGTERM ends the process (see :func:`signals`).
 _LAST_WORDS: list[Callable[[str], None]] = []
 #: What a Ctrl-C puts back (see :func:`on_interrupt`).
-_ON_INTERRUPT: list[Callable[[], None]] = []
+_ON_INTERRUPT: list[Callable[[], object]] = []
 _TMP = re.compile(r"^\.(?P<name>.+)\.driftcli-(?P<pid>\d+)\.tmp$")
 
 
@@ -181,7 +181,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     os._exit(SIGNAL_EXIT.get(signal.Signals(signum), 2))
 
 
-def on_interrupt(undo: Callable[[], None]) -> None:
+def on_interrupt(undo: Callable[[], object]) -> None:
     """Call ``undo`` if Ctrl-C (SIGINT) stops the run within the active :func:`signals`:
     for what a run writes before its end (the Prometheus "in progress" mark)."""
     _ON_INTERRUPT.append(undo)
