@@ -117,36 +117,37 @@ def test_markdown_stays_within_githubs_comment_limit(examples, tmp_path):
     assert "more (the JSON and HTML reports list all)" in text
 
 
-def _compare_in_child(script: str, *args: Any) -> subprocess.Popen[str]:
-    """``driftcli compare ARGS`` run by ``script`` (which slows a step down) in a child whose
-    stdout says when it has reached that step."""
+#: A driftcli run whose step TARGET ("module:name") prints "reached" and then waits.
+_SLOWED = """
+import importlib, sys, time
+from driftcli import cli
+module, name = sys.argv[1].split(":")
+def reached(*args, **kwargs):
+    print("reached", flush=True)
+    time.sleep(60)
+setattr(importlib.import_module(module), name, reached)
+cli.main(sys.argv[2:])
+"""
+
+
+def _slowed_in_child(target: str, *args: Any) -> subprocess.Popen[str]:
+    """``driftcli ARGS`` in a child that stops at ``target``; returns once it is there."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, "compare", *map(str, args)],
+        [sys.executable, "-c", _SLOWED, target, *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "reached"
     return proc
 
 
 def test_sigterm_leaves_exit_code_2_in_the_textfile_and_the_history(examples, tmp_path):
     prom, hist = tmp_path / "drift.prom", tmp_path / "h.sqlite"
-    slow = (
-        "import sys, time\n"
-        "from driftcli import cli\n"
-        "real = cli.run_compare\n"
-        "def slow(*a, **k):\n"
-        "    print('comparing', flush=True)\n"
-        "    time.sleep(60)\n"
-        "    return real(*a, **k)\n"
-        "cli.run_compare = slow\n"
-        "cli.main(sys.argv[1:])\n"
-    )
     args = [examples / "reference.parquet", examples / "current.parquet", "--prometheus", prom]
     args += ["--history", hist, "-q"]
-    proc = _compare_in_child(slow, *args)
-    assert proc.stdout.readline().strip() == "comparing"
+    proc = _slowed_in_child("driftcli.cli:run_compare", "compare", *args)
     time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
@@ -168,17 +169,7 @@ def test_ctrl_c_puts_the_textfile_back_as_it_was(examples, tmp_path, before):
         subprocess.run([sys.executable, "-m", "driftcli", "compare", *map(str, args), "-q"])
         earlier = prom.read_text()
         assert "driftcli_column_drift_statistic" in earlier
-    slow = (
-        "import sys, time\n"
-        "from driftcli import cli\n"
-        "def slow(*a, **k):\n"
-        "    print('comparing', flush=True)\n"
-        "    time.sleep(60)\n"
-        "cli.run_compare = slow\n"
-        "cli.main(sys.argv[1:])\n"
-    )
-    proc = _compare_in_child(slow, *args, "-q")
-    assert proc.stdout.readline().strip() == "comparing"
+    proc = _slowed_in_child("driftcli.cli:run_compare", "compare", *args, "-q")
     assert "driftcli_run_in_progress 1" in prom.read_text()  # marked at the start
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -195,21 +186,12 @@ def test_ctrl_c_after_the_record(examples, tmp_path, stage):
     """Before the outputs are written, Ctrl-C takes the record and the textfile's mark back;
     once they are written, the run stands as it finished."""
     prom, hist = tmp_path / "drift.prom", tmp_path / "h.sqlite"
-    patched = (
-        "cli.write_outputs = slow\n"
-        if stage == "writing the outputs"
-        else "import driftcli.render.console as c\nc.render = slow\n"
-    )
-    slow = (
-        "import sys, time\n"
-        "from driftcli import cli\n"
-        "def slow(*a, **k):\n"
-        "    print('stage', flush=True)\n"
-        "    time.sleep(60)\n" + patched + "cli.main(sys.argv[1:])\n"
-    )
+    target = {
+        "writing the outputs": "driftcli.cli:write_outputs",
+        "printing the table": "driftcli.render.console:render",
+    }[stage]
     args = [examples / "reference.parquet", examples / "current.parquet", "--prometheus", prom]
-    proc = _compare_in_child(slow, *args, "--history", str(hist))
-    assert proc.stdout.readline().strip() == "stage"
+    proc = _slowed_in_child(target, "compare", *args, "--history", hist)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
     assert proc.returncode == 130
@@ -224,18 +206,9 @@ def test_ctrl_c_after_the_record(examples, tmp_path, stage):
 
 def test_sigterm_after_the_record_marks_it_an_error(examples, tmp_path):
     hist = tmp_path / "h.sqlite"
-    slow = (
-        "import sys, time\n"
-        "from driftcli import cli\n"
-        "def slow(*a, **k):\n"
-        "    print('writing', flush=True)\n"
-        "    time.sleep(60)\n"
-        "cli.write_outputs = slow\n"
-        "cli.main(sys.argv[1:])\n"
-    )
     args = [examples / "reference.parquet", examples / "current.parquet", "--history", hist]
-    proc = _compare_in_child(slow, *args, "-q")
-    assert proc.stdout.readline().strip() == "writing"  # the run is recorded by now
+    # the run is recorded by the time it writes its outputs
+    proc = _slowed_in_child("driftcli.cli:write_outputs", "compare", *args, "-q")
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)
     assert proc.returncode == 2
@@ -246,24 +219,11 @@ def test_sigterm_after_the_record_marks_it_an_error(examples, tmp_path):
 
 def test_ctrl_c_before_a_timelines_outputs_takes_its_periods_back(examples, tmp_path):
     hist = tmp_path / "h.sqlite"
-    slow = (
-        "import sys, time\n"
-        "from driftcli import cli\n"
-        "def slow(*a, **k):\n"
-        "    print('writing', flush=True)\n"
-        "    time.sleep(60)\n"
-        "cli.write_files = slow\n"
-        "cli.main(sys.argv[1:])\n"
-    )
     log = f"sqlite:///{examples / 'predictions.db'}"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", slow, "timeline", log, "--table", "predictions",
-         "--time-column", "ts", "--every", "1w", "--history", str(hist), "--json",
-         str(tmp_path / "t.json"), "-q"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "writing"  # the periods are recorded by now
+    args = ["--table", "predictions", "--time-column", "ts", "--every", "1w"]
+    args += ["--history", hist, "--json", tmp_path / "t.json", "-q"]
+    # the periods are recorded by the time it writes its files
+    proc = _slowed_in_child("driftcli.cli:write_files", "timeline", log, *args)
     with sqlite3.connect(hist) as conn:
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] > 0
     proc.send_signal(signal.SIGINT)
