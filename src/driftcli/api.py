@@ -487,20 +487,18 @@ def _compare_selected(
         return compare_profiles(
             ref, cur, settings, evaluate_model=_evaluate_model, progress=progress
         )
-    saved = frozenset(
-        role
-        for data, role in ((reference, "reference"), (current, "current"))
-        if isinstance(data, Profile) or (data is not None and _is_profile_path(data))
-    )
+    given = {"reference": _saved_profile(reference), "current": _saved_profile(current)}
+    saved = frozenset(role for role, prof in given.items() if prof is not None)
     if current is None and saved:
         raise UsageError("a saved profile has no time column: windows need data inputs")
     sides = open_windows(reference, current, selection, profiles=saved, **opts)
     opened: list[Profile | Source] = []
-    for side, data in zip(sides, (reference, current), strict=True):
+    for side, prof in zip(sides, given.values(), strict=True):
         if side is not None:
             opened.append(side.source)
-        else:  # a saved profile, taken whole
-            opened.append(data if isinstance(data, Profile) else Profile.load(data))
+        else:  # a saved profile, taken whole (open_windows returns None for no other side)
+            assert prof is not None
+            opened.append(prof)
     check_named_columns(
         settings,
         set().union(

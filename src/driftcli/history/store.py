@@ -36,7 +36,7 @@ from typing import Any
 from driftcli.errors import DriftcliError
 from driftcli.history import DEFAULT_MONITOR as DEFAULT_MONITOR  # its former home
 from driftcli.result import Result, jsonable
-from driftcli.sources.sql import redact
+from driftcli.sources.sql import redact, sqlite_file
 
 SCHEMA_VERSION = 1
 #: Written into SQLite's header (``PRAGMA application_id``) so a foreign database is told apart.
@@ -209,12 +209,12 @@ def history_path(target: str) -> str:
     its file path, as the inputs spell SQLite; anything else unchanged."""
     if not target.lower().startswith("sqlite://"):
         return target
-    rest = target[len("sqlite://") :].split("?", 1)[0]  # as inputs read it: no query
-    if not rest.startswith("/") or rest == "/":
+    path = sqlite_file(target)
+    if not path:
         raise HistoryError(
             f"{target}: a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db"
         )
-    return rest[1:]
+    return path
 
 
 def is_postgres(target: str) -> bool:

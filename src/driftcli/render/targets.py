@@ -18,7 +18,7 @@ from pathlib import Path
 
 from driftcli.errors import OutputError, UsageError
 from driftcli.render.writer import kind_of, resolve
-from driftcli.sources.sql import SQLITE_SCHEMES, is_database_url
+from driftcli.sources.sql import is_database_url, sqlite_file
 from driftcli.text import terminal
 
 #: Options that may write to stdout with ``-``.
@@ -33,12 +33,7 @@ def local_path(item: str | os.PathLike[str]) -> str | None:
     ('data/ref.db', None)
     """
     given = os.fspath(item)
-    if not is_database_url(given):
-        return given
-    scheme, _, rest = given.partition("://")
-    if scheme.lower() in SQLITE_SCHEMES and rest.startswith("/"):
-        return rest[1:].split("?", 1)[0]
-    return None
+    return sqlite_file(given) if is_database_url(given) else given
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

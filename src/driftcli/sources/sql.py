@@ -51,6 +51,19 @@ def is_database_url(obj: Any) -> bool:
     return scheme.replace("+", "").isalnum() and len(scheme) > 1
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file a ``sqlite:///relative`` or ``sqlite:////absolute`` URL names (the scheme in
+    any case, a query dropped); None when ``url`` is no SQLite URL of that form.
+
+    >>> sqlite_file("SQLite:///data/ref.db?mode=ro"), sqlite_file("sqlite://ref.db")
+    ('data/ref.db', None)
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in SQLITE_SCHEMES or not rest.startswith("/"):
+        return None
+    return rest[1:].split("?", 1)[0]
+
+
 def redact(url: str) -> str:
     """``url`` with any password replaced by ``***`` (safe for every output)."""
     parts = urlsplit(url)
